@@ -38,6 +38,23 @@
 // In <who> clauses, $0..$9, ${n} and ${dn} refer to submatches of the
 // <what> DN pattern, ${vn} to those of a val.regex pattern, and $$ is a
 // literal $ (for the end anchor of a who regex).
+//
+// # Evaluation
+//
+// Compile turns a database's rules and the global ones into a Policy,
+// evaluated as slapd's access_allowed: the first rule whose <what>
+// matches (dn style against the normalized DN, filter=, attrs= with
+// subtypes, entry, children, @class and !class, val= only when a value is
+// checked), then its first matching <who>; continue goes on with the next
+// clause, break with the next matching rule carrying the privileges
+// along; a clause list ends with `by * none stop`, the rule list with
+// `access to * by * none`; with no rules at all everybody reads. A
+// Policy.NewEvaluator serves one operation: it caches per rule and entry
+// the DN match, filter result and submatches, and group memberships, and
+// offers slapd's operation checks (CanAuth, SearchBase, CanSearch,
+// CanReadEntry, CanRead, Compare, Add, Delete, Modify, PasswordModify,
+// ModRDN, CanDisclose). The answers were compared with slapacl(8) and
+// slapd 2.5 (slapacl_test.go, package acltest).
 package acl
 
 import (

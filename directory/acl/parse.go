@@ -470,6 +470,12 @@ func (p *parser) whoToken(w *Who, tok string) (bool, error) {
 			return false, p.errf(p.i, "access: %q takes no value", left)
 		}
 		s, n, ok := dnStyle(style)
+		if strings.HasPrefix(style, "level{-") && strings.HasSuffix(style, "}") {
+			// self.level{-n}: the n-th ancestor of the target (slapd.access(5)).
+			if v, err := strconv.Atoi(style[len("level{") : len(style)-1]); err == nil {
+				s, n, ok = StyleLevel, v, true
+			}
+		}
 		if !ok || s != StyleLevel || mod != "" {
 			// Not a who token: selfwrite etc. are access fields.
 			return false, nil
