@@ -1,0 +1,141 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// benchDB is a 100 domains x 100 accounts store shared by the benchmarks.
+func benchDB(b *testing.B) *DB {
+	b.Helper()
+	db := openTest(b, Options{NoSync: true})
+	populate(b, db, 100, 100)
+	return db
+}
+
+func BenchmarkPopulate10k(b *testing.B) {
+	for b.Loop() {
+		db := openTest(b, Options{NoSync: true})
+		populate(b, db, 100, 100)
+		db.Close()
+	}
+}
+
+// BenchmarkSearchPostfix is Postfix's accounts lookup: subtree search
+// from the suffix, attribute mailbox.
+func BenchmarkSearchPostfix(b *testing.B) {
+	db := benchDB(b)
+	ctx := context.Background()
+	sc := builtin(b)
+	base := ndn(b, db, suffix)
+	filters := make([]*filterT, 64)
+	for i := range filters {
+		filters[i] = mustFilter(b, fmt.Sprintf("(&(objectClass=JammMailAccount)(mail=user%d@domain%d.com)(accountActive=TRUE)(delete=FALSE))", i, i+20))
+	}
+	sel := AttrSelection{Types: []*schemaAT{sc.AttributeType("mailbox")}}
+	var found int
+	fn := func(e *Entry) error {
+		found += len(e.Attrs[0].Values[0])
+		return nil
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		err := db.Search(ctx, SearchRequest{BaseNDN: base, Scope: ScopeSub, Filter: filters[i%len(filters)], Attrs: sel, SizeLimit: 500}, fn)
+		if err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	if found == 0 {
+		b.Fatal("nothing found")
+	}
+}
+
+// BenchmarkSearchPostfixParallel runs the lookup from all CPUs.
+func BenchmarkSearchPostfixParallel(b *testing.B) {
+	db := benchDB(b)
+	ctx := context.Background()
+	sc := builtin(b)
+	base := ndn(b, db, suffix)
+	f := mustFilter(b, "(&(objectClass=JammMailAccount)(mail=user7@domain42.com)(accountActive=TRUE)(delete=FALSE))")
+	sel := AttrSelection{Types: []*schemaAT{sc.AttributeType("mailbox")}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := db.Search(ctx, SearchRequest{BaseNDN: base, Scope: ScopeSub, Filter: f, Attrs: sel}, func(*Entry) error { return nil }); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkSearchPostfixWithParse includes compiling the filter text, as
+// the frontend does per request (from the wire form, similar cost).
+func BenchmarkSearchPostfixWithParse(b *testing.B) {
+	db := benchDB(b)
+	ctx := context.Background()
+	sc := builtin(b)
+	base := ndn(b, db, suffix)
+	sel := AttrSelection{Types: []*schemaAT{sc.AttributeType("mailbox")}}
+	b.ReportAllocs()
+	for b.Loop() {
+		f := mustFilter(b, "(&(objectClass=JammMailAccount)(mail=user7@domain42.com)(accountActive=TRUE)(delete=FALSE))")
+		if err := db.Search(ctx, SearchRequest{BaseNDN: base, Scope: ScopeSub, Filter: f, Attrs: sel}, func(*Entry) error { return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkGet(b *testing.B) {
+	db := benchDB(b)
+	ctx := context.Background()
+	target := ndn(b, db, "mail=user7@domain42.com,"+domainDN(42))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := db.Get(ctx, target); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchAdd(b *testing.B, writers int) {
+	db := openTest(b, Options{})
+	populate(b, db, 1, 0)
+	ctx := context.Background()
+	var next atomic.Int64
+	before := db.Stats()
+	b.ReportAllocs()
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	per := b.N / writers
+	if per == 0 {
+		per = 1
+	}
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < per; i++ {
+				if err := db.Add(ctx, accountEntry(0, int(next.Add(1)))); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	st := db.Stats()
+	writes, commits := st.Writes-before.Writes, st.Commits-before.Commits
+	b.ReportMetric(float64(writes)/float64(commits), "writes/commit")
+	b.ReportMetric(float64(writes)/b.Elapsed().Seconds(), "writes/s")
+}
+
+func BenchmarkAdd1(b *testing.B) { benchAdd(b, 1) }
+func BenchmarkAdd8(b *testing.B) { benchAdd(b, 8) }

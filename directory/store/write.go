@@ -1,0 +1,738 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"hostdir/directory/dn"
+	"hostdir/directory/entry"
+)
+
+// writeOp is one write waiting for the write loop.
+type writeOp struct {
+	ctx  context.Context
+	fn   func(w *wtx) error
+	bulk bool // run alone, without fsync
+	err  error
+	done chan struct{}
+}
+
+// wtx is the state of one write operation inside a group transaction.
+type wtx struct {
+	db      *DB
+	tx      *bolt.Tx
+	dirty   bool // the operation has written something
+	pending []*attrDesc
+	buckets [6]*bolt.Bucket
+	indexes []*bolt.Bucket
+	ks, ks2 keySet
+	buf     []byte
+	rec     record
+	arena   []byte // bytes handed to bbolt: never reused within the transaction
+
+	// bulk loads defer index and dn2id writes to the end of the chunk,
+	// then write them in key order (bbolt inserts into a node in O(n):
+	// random-order inserts into a fresh bucket are quadratic).
+	bulk     bool
+	bulkKeys keySet
+	bulkDNs  []dnID
+	bulkIdx  map[string]uint64
+}
+
+type dnID struct {
+	ndn string
+	id  uint64
+}
+
+// flushBulk writes the deferred keys in order.
+func (w *wtx) flushBulk() error {
+	w.bulk = false
+	w.bulkKeys.sortDedupe()
+	if err := w.putKeys(&w.bulkKeys); err != nil {
+		return err
+	}
+	slices.SortFunc(w.bulkDNs, func(a, b dnID) int { return strings.Compare(a.ndn, b.ndn) })
+	for _, d := range w.bulkDNs {
+		if err := w.b(bDN2ID).Put([]byte(d.ndn), idKey(d.id)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// keep copies b into the transaction's arena: bbolt keeps references to
+// the keys and values given to Put until the transaction ends, so they
+// must not be overwritten by later operations of the same group.
+func (w *wtx) keep(b []byte) []byte {
+	if len(b) > cap(w.arena)-len(w.arena) {
+		w.arena = make([]byte, 0, max(64<<10, len(b)))
+	}
+	lo := len(w.arena)
+	w.arena = append(w.arena, b...)
+	return w.arena[lo:len(w.arena):len(w.arena)]
+}
+
+const (
+	bEntries = iota
+	bDN2ID
+	bChildren
+	bAttrs
+	bAttrIDs
+)
+
+func (w *wtx) b(i int) *bolt.Bucket {
+	if w.buckets[i] == nil {
+		name := [...][]byte{bucketEntries, bucketDN2ID, bucketChildren, bucketAttrs, bucketAttrIDs}[i]
+		w.buckets[i] = w.tx.Bucket(name)
+	}
+	return w.buckets[i]
+}
+
+func (w *wtx) index(def int32) *bolt.Bucket {
+	if w.indexes == nil {
+		w.indexes = make([]*bolt.Bucket, len(w.db.idx.defs))
+	}
+	if w.indexes[def] == nil {
+		w.indexes[def] = w.tx.Bucket(w.db.idx.defs[def].bucket)
+	}
+	return w.indexes[def]
+}
+
+// errRetryAlone aborts a group whose operation failed after writing.
+var errRetryAlone = errors.New("store: retry alone")
+
+// submit queues fn and waits for its result. fn runs on the write loop
+// goroutine inside a write transaction shared with other writes. It must
+// return an error only before its first mutation (w.dirty false) unless
+// the error is fatal to the whole transaction.
+func (db *DB) submit(ctx context.Context, fn func(w *wtx) error) error {
+	return db.submitOp(&writeOp{ctx: ctx, fn: fn, done: make(chan struct{})})
+}
+
+func (db *DB) submitOp(op *writeOp) error {
+	if err := op.ctx.Err(); err != nil {
+		return err
+	}
+	db.closeMu.RLock()
+	if db.closed {
+		db.closeMu.RUnlock()
+		return ErrClosed
+	}
+	select {
+	case db.ops <- op:
+		db.closeMu.RUnlock()
+	case <-op.ctx.Done():
+		db.closeMu.RUnlock()
+		return op.ctx.Err()
+	}
+	// The loop always finishes a queued op promptly (it skips ops whose
+	// context is done when it picks them up), so wait for it: returning
+	// early could report failure for a write that is then committed.
+	<-op.done
+	return op.err
+}
+
+// groupWait bounds how long the write loop waits for more writers to
+// join a group. It waits only while the group is smaller than the
+// previous one: a lone writer never waits; concurrent writers, who come
+// back right after their previous commit, are gathered into one commit.
+const groupWait = 200 * time.Microsecond
+
+// writeLoop groups queued writes into transactions until Close.
+func (db *DB) writeLoop() {
+	defer db.loopWG.Done()
+	batch := make([]*writeOp, 0, db.opts.MaxBatch)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	last := 1
+	for {
+		var op *writeOp
+		select {
+		case op = <-db.ops:
+		case <-db.closing:
+			// drain what was queued before Close
+			for {
+				select {
+				case op = <-db.ops:
+					db.runOne(op)
+				default:
+					return
+				}
+			}
+		}
+		if op.bulk {
+			db.runBulk(op)
+			continue
+		}
+		batch = append(batch[:0], op)
+		waiting := false
+	fill:
+		for len(batch) < db.opts.MaxBatch {
+			select {
+			case op = <-db.ops:
+			default:
+				if len(batch) >= last {
+					break fill
+				}
+				if !waiting {
+					timer.Reset(groupWait)
+					waiting = true
+				}
+				select {
+				case op = <-db.ops:
+				case <-timer.C:
+					waiting = false
+					break fill
+				}
+			}
+			if op.bulk {
+				db.runBatch(batch)
+				batch = batch[:0]
+				db.runBulk(op)
+				break fill
+			}
+			batch = append(batch, op)
+		}
+		if waiting && !timer.Stop() {
+			<-timer.C
+		}
+		if len(batch) > 0 {
+			last = len(batch)
+			db.runBatch(batch)
+		}
+	}
+}
+
+// runOne runs a single op (bulk or not).
+func (db *DB) runOne(op *writeOp) {
+	if op.bulk {
+		db.runBulk(op)
+		return
+	}
+	db.runBatch([]*writeOp{op})
+}
+
+// runBatch runs ops in one transaction; on errRetryAlone each op is rerun
+// in its own transaction.
+func (db *DB) runBatch(ops []*writeOp) {
+	var pending []*attrDesc
+	ok := 0
+	err := db.bdb.Update(func(tx *bolt.Tx) error {
+		w := &wtx{db: db, tx: tx}
+		pending, ok = nil, 0
+		for _, op := range ops {
+			op.err = nil
+			if err := op.ctx.Err(); err != nil {
+				op.err = err
+				continue
+			}
+			w.dirty = false
+			if err := op.fn(w); err != nil {
+				if w.dirty {
+					op.err = err
+					return errRetryAlone
+				}
+				op.err = err
+				continue
+			}
+			ok++
+		}
+		pending = w.pending
+		return nil
+	})
+	switch {
+	case errors.Is(err, errRetryAlone) && len(ops) > 1:
+		for _, op := range ops {
+			db.runBatch([]*writeOp{op})
+		}
+		return
+	case errors.Is(err, errRetryAlone):
+		// a single op that failed after writing: its transaction was
+		// rolled back; report its own error.
+		ops[0].err = fmt.Errorf("store: write rolled back: %w", ops[0].err)
+	case err != nil:
+		for _, op := range ops {
+			if op.err == nil {
+				op.err = fmt.Errorf("store: commit: %w", err)
+			}
+		}
+	default:
+		db.stats.commits.Add(1)
+		db.stats.writes.Add(uint64(ok))
+		db.learn(pending)
+	}
+	for _, op := range ops {
+		close(op.done)
+	}
+}
+
+// runBulk runs a bulk op alone with fsync disabled for its commits.
+func (db *DB) runBulk(op *writeOp) {
+	db.bdb.NoSync, db.bdb.NoGrowSync = true, true
+	defer func() { db.bdb.NoSync, db.bdb.NoGrowSync = db.opts.NoSync, db.opts.NoSync }()
+	op.err = op.fn(&wtx{db: db})
+	close(op.done)
+}
+
+// descIDs returns the description ids of attrs, creating new ones.
+func (w *wtx) descIDs(ids []uint32, attrs []entry.Attribute) ([]uint32, error) {
+	ids = ids[:0]
+	snap := w.db.dict.Load()
+	for _, a := range attrs {
+		if d, ok := snap.byName[a.Type]; ok {
+			ids = append(ids, d.id)
+			continue
+		}
+		id, err := w.newDescID(a.Type)
+		if err != nil {
+			return ids, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+func (w *wtx) newDescID(desc string) (uint32, error) {
+	for _, d := range w.pending {
+		if d.desc == desc {
+			return d.id, nil
+		}
+	}
+	if v := w.b(bAttrs).Get([]byte(desc)); len(v) == 4 {
+		d := w.db.newDesc(binary.BigEndian.Uint32(v), desc)
+		w.pending = append(w.pending, d)
+		return d.id, nil
+	}
+	w.dirty = true
+	seq, err := w.b(bAttrs).NextSequence()
+	if err != nil {
+		return 0, err
+	}
+	if seq >= 1<<32 {
+		return 0, errors.New("store: too many attribute descriptions")
+	}
+	var k [4]byte
+	binary.BigEndian.PutUint32(k[:], uint32(seq))
+	if err := w.b(bAttrs).Put([]byte(desc), k[:]); err != nil {
+		return 0, err
+	}
+	if err := w.b(bAttrIDs).Put(k[:], []byte(desc)); err != nil {
+		return 0, err
+	}
+	d := w.db.newDesc(uint32(seq), desc)
+	w.pending = append(w.pending, d)
+	return d.id, nil
+}
+
+func idKey(id uint64) []byte {
+	var k [8]byte
+	binary.BigEndian.PutUint64(k[:], id)
+	return k[:]
+}
+
+func childKey(parent, child uint64) []byte {
+	var k [16]byte
+	binary.BigEndian.PutUint64(k[:], parent)
+	binary.BigEndian.PutUint64(k[8:], child)
+	return k[:]
+}
+
+// lookupID returns the id stored for ndn (0 if none).
+func lookupID(dn2id *bolt.Bucket, ndn string) uint64 {
+	v := dn2id.Get([]byte(ndn))
+	if len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}
+
+// matched returns the stored DN of the deepest existing ancestor of ndn.
+func (db *DB) matched(tx *bolt.Tx, ndn string) string {
+	dn2id := tx.Bucket(bucketDN2ID)
+	entries := tx.Bucket(bucketEntries)
+	for p := dn.ParentOf(ndn); p != ""; p = dn.ParentOf(p) {
+		if id := lookupID(dn2id, p); id != 0 {
+			if h, err := decodeHead(entries.Get(idKey(id))); err == nil {
+				return string(h.dn)
+			}
+			return ""
+		}
+	}
+	return ""
+}
+
+// parentFor checks where an entry with normalized DN ndn may go and
+// returns its parent's id (0 for a suffix entry).
+func (w *wtx) parentFor(ndn string) (uint64, error) {
+	if w.db.isSuffix(ndn) {
+		return 0, nil
+	}
+	if !w.db.underSuffix(ndn) {
+		return 0, ErrNotUnderSuffix
+	}
+	pid := lookupID(w.b(bDN2ID), dn.ParentOf(ndn))
+	if pid == 0 {
+		pid = w.bulkID(dn.ParentOf(ndn))
+	}
+	if pid == 0 {
+		return 0, &MatchedError{Err: ErrNoSuchParent, MatchedDN: w.db.matched(w.tx, ndn)}
+	}
+	return pid, nil
+}
+
+// Add stores a new entry. The entry is not schema-checked here (the
+// frontend does that); its DN must parse and normalize with the schema.
+func (db *DB) Add(ctx context.Context, e *entry.Entry) error {
+	ndn, err := db.normalizeDN(e.DN)
+	if err != nil {
+		return err
+	}
+	return db.submit(ctx, func(w *wtx) error { return w.add(e, ndn) })
+}
+
+// add is Add inside the write transaction.
+func (w *wtx) add(e *entry.Entry, ndn string) error {
+	if lookupID(w.b(bDN2ID), ndn) != 0 || w.bulkHas(ndn) {
+		return ErrAlreadyExists
+	}
+	pid, err := w.parentFor(ndn)
+	if err != nil {
+		return err
+	}
+	w.dirty = true
+	id, err := w.b(bEntries).NextSequence()
+	if err != nil {
+		return err
+	}
+	ids, err := w.descIDs(nil, e.Attrs)
+	if err != nil {
+		return err
+	}
+	w.buf = appendRecord(w.buf[:0], e.DN, ndn, pid, ids, e.Attrs)
+	if err := w.b(bEntries).Put(idKey(id), w.keep(w.buf)); err != nil {
+		return err
+	}
+	if w.bulk {
+		w.bulkDNs = append(w.bulkDNs, dnID{ndn, id})
+	} else if err := w.b(bDN2ID).Put([]byte(ndn), idKey(id)); err != nil {
+		return err
+	}
+	if err := w.b(bChildren).Put(childKey(pid, id), nil); err != nil {
+		return err
+	}
+	w.db.entryKeys(&w.ks, e.Attrs, id)
+	if w.bulk {
+		for _, r := range w.ks.refs {
+			w.bulkKeys.addRaw(int(r.def), w.ks.key(r))
+		}
+		return nil
+	}
+	return w.putKeys(&w.ks)
+}
+
+// load reads and fully copies the entry with normalized DN ndn.
+func (w *wtx) load(ndn string) (uint64, *entry.Entry, recordHead, error) {
+	id := lookupID(w.b(bDN2ID), ndn)
+	if id == 0 {
+		return 0, nil, recordHead{}, &MatchedError{Err: ErrNoSuchObject, MatchedDN: w.db.matched(w.tx, ndn)}
+	}
+	raw := w.b(bEntries).Get(idKey(id))
+	if raw == nil {
+		return 0, nil, recordHead{}, corrupt(fmt.Sprintf("dn2id %q points to missing entry %d", ndn, id))
+	}
+	err := w.rec.decode(id, raw, func(d uint32) (*attrDesc, error) { return w.db.descByID(w.tx, d, &w.pending) })
+	if err != nil {
+		return 0, nil, recordHead{}, err
+	}
+	return id, w.rec.toEntry(), w.rec.recordHead, nil
+}
+
+// Modify runs fn on a copy of the entry with normalized DN ndn and stores
+// the result, updating the indexes, in one transaction. fn runs on the
+// store's write goroutine while the transaction is open: it must be quick
+// and must not call the DB. fn's error aborts the modification and is
+// returned as is. fn must not change the DN (ErrDNChanged). fn may be
+// called again on a fresh copy if the group transaction it ran in had to
+// be retried, so it must depend only on its argument.
+func (db *DB) Modify(ctx context.Context, ndn string, fn func(e *entry.Entry) error) error {
+	return db.submit(ctx, func(w *wtx) error {
+		id, e, head, err := w.load(ndn)
+		if err != nil {
+			return err
+		}
+		w.db.entryKeys(&w.ks, e.Attrs, id)
+		oldDN := e.DN
+		if err := fn(e); err != nil {
+			return err
+		}
+		if e.DN != oldDN {
+			n, err := w.db.normalizeDN(e.DN)
+			if err != nil {
+				return err
+			}
+			if n != ndn {
+				return ErrDNChanged
+			}
+		}
+		ids, err := w.descIDs(nil, e.Attrs)
+		if err != nil {
+			return err
+		}
+		w.dirty = true
+		w.buf = appendRecord(w.buf[:0], e.DN, ndn, head.parent, ids, e.Attrs)
+		if err := w.b(bEntries).Put(idKey(id), w.keep(w.buf)); err != nil {
+			return err
+		}
+		w.db.entryKeys(&w.ks2, e.Attrs, id)
+		return w.diffKeys(&w.ks, &w.ks2)
+	})
+}
+
+// hasChildren reports whether id has children.
+func hasChildren(children *bolt.Bucket, id uint64) bool {
+	prefix := idKey(id)
+	k, _ := children.Cursor().Seek(prefix)
+	return k != nil && len(k) == 16 && string(k[:8]) == string(prefix)
+}
+
+// Delete removes the leaf entry with normalized DN ndn.
+func (db *DB) Delete(ctx context.Context, ndn string) error {
+	return db.submit(ctx, func(w *wtx) error {
+		id, e, head, err := w.load(ndn)
+		if err != nil {
+			return err
+		}
+		if hasChildren(w.b(bChildren), id) {
+			return ErrNotAllowedOnNonLeaf
+		}
+		w.db.entryKeys(&w.ks, e.Attrs, id)
+		w.dirty = true
+		if err := w.deleteKeys(&w.ks); err != nil {
+			return err
+		}
+		if err := w.b(bEntries).Delete(idKey(id)); err != nil {
+			return err
+		}
+		if err := w.b(bDN2ID).Delete([]byte(ndn)); err != nil {
+			return err
+		}
+		return w.b(bChildren).Delete(childKey(head.parent, id))
+	})
+}
+
+// Rename renames and/or moves the entry with normalized DN ndn: fn gets
+// a copy of the entry and sets its new DN (and attributes, e.g. the new
+// RDN's values); descendants move with it (their DNs are rewritten, their
+// ids stay). Errors: ErrNoSuchObject, ErrAlreadyExists, ErrNoSuchParent,
+// ErrNotUnderSuffix, ErrMoveUnderSelf, ErrInvalidDN, or fn's error. fn
+// runs on the write goroutine and may be retried, as for Modify.
+func (db *DB) Rename(ctx context.Context, ndn string, fn func(e *entry.Entry) error) error {
+	return db.submit(ctx, func(w *wtx) error {
+		id, e, head, err := w.load(ndn)
+		if err != nil {
+			return err
+		}
+		w.db.entryKeys(&w.ks, e.Attrs, id)
+		oldDN := e.DN
+		if err := fn(e); err != nil {
+			return err
+		}
+		newNDN, err := w.db.normalizeDN(e.DN)
+		if err != nil {
+			return err
+		}
+		pid := head.parent
+		if newNDN != ndn {
+			if lookupID(w.b(bDN2ID), newNDN) != 0 {
+				return ErrAlreadyExists
+			}
+			if dn.IsUnder(dn.ParentOf(newNDN), ndn) {
+				return ErrMoveUnderSelf
+			}
+			if pid, err = w.parentFor(newNDN); err != nil {
+				return err
+			}
+		}
+		ids, err := w.descIDs(nil, e.Attrs)
+		if err != nil {
+			return err
+		}
+		w.dirty = true
+		w.buf = appendRecord(w.buf[:0], e.DN, newNDN, pid, ids, e.Attrs)
+		if err := w.b(bEntries).Put(idKey(id), w.keep(w.buf)); err != nil {
+			return err
+		}
+		w.db.entryKeys(&w.ks2, e.Attrs, id)
+		if err := w.diffKeys(&w.ks, &w.ks2); err != nil {
+			return err
+		}
+		if newNDN != ndn {
+			if err := w.b(bDN2ID).Delete([]byte(ndn)); err != nil {
+				return err
+			}
+			if err := w.b(bDN2ID).Put([]byte(newNDN), idKey(id)); err != nil {
+				return err
+			}
+		}
+		if pid != head.parent {
+			if err := w.b(bChildren).Delete(childKey(head.parent, id)); err != nil {
+				return err
+			}
+			if err := w.b(bChildren).Put(childKey(pid, id), nil); err != nil {
+				return err
+			}
+		}
+		if newNDN == ndn && e.DN == oldDN {
+			return nil
+		}
+		return w.moveSubtree(id, ndn, newNDN, e.DN)
+	})
+}
+
+// moveSubtree rewrites the DN, NDN and dn2id key of every descendant of
+// id, whose DN changed from oldNDN to newNDN (new DN as given: newDN).
+func (w *wtx) moveSubtree(id uint64, oldNDN, newNDN, newDN string) error {
+	stack := []uint64{id}
+	var kids []uint64
+	for len(stack) > 0 {
+		parent := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		kids = kids[:0]
+		c := w.b(bChildren).Cursor()
+		prefix := idKey(parent)
+		for k, _ := c.Seek(prefix); k != nil && string(k[:8]) == string(prefix); k, _ = c.Next() {
+			kids = append(kids, binary.BigEndian.Uint64(k[8:]))
+		}
+		for _, kid := range kids {
+			raw := w.b(bEntries).Get(idKey(kid))
+			h, err := decodeHead(raw)
+			if err != nil {
+				return err
+			}
+			cndn := string(h.ndn)
+			if !dn.IsDescendant(cndn, oldNDN) {
+				return corrupt(fmt.Sprintf("child %q not under %q", cndn, oldNDN))
+			}
+			rel := dn.Depth(cndn) - dn.Depth(oldNDN)
+			cdn, err := dn.Parse(string(h.dn))
+			if err != nil || len(cdn.RDNs) < rel {
+				return corrupt(fmt.Sprintf("stored DN %q", h.dn))
+			}
+			nd := dn.DN{RDNs: cdn.RDNs[:rel]}.String() + "," + newDN
+			nn := cndn[:len(cndn)-len(oldNDN)] + newNDN
+			w.buf = w.buf[:0]
+			w.buf = append(w.buf, recordVersion)
+			w.buf = binary.AppendUvarint(w.buf, uint64(len(nd)))
+			w.buf = append(w.buf, nd...)
+			w.buf = binary.AppendUvarint(w.buf, uint64(len(nn)))
+			w.buf = append(w.buf, nn...)
+			w.buf = binary.BigEndian.AppendUint64(w.buf, h.parent)
+			w.buf = append(w.buf, h.attrs...)
+			if err := w.b(bEntries).Put(idKey(kid), w.keep(w.buf)); err != nil {
+				return err
+			}
+			if err := w.b(bDN2ID).Delete([]byte(cndn)); err != nil {
+				return err
+			}
+			if err := w.b(bDN2ID).Put([]byte(nn), idKey(kid)); err != nil {
+				return err
+			}
+			stack = append(stack, kid)
+		}
+	}
+	return nil
+}
+
+// BulkLoad adds the entries next returns (until it returns nil, nil) in
+// large transactions of txEntries entries (0: 10000) committed without
+// fsync, then syncs the file once. It is meant for imports into a new
+// store (slapadd): a crash during the load can lose or corrupt what it
+// wrote — THIS IS UNSAFE for a store in service. Other writes wait while a
+// chunk is being written. It stops at the first entry that fails; the
+// entries before it stay, and n counts them.
+func (db *DB) BulkLoad(ctx context.Context, txEntries int, next func() (*entry.Entry, error)) (n int, err error) {
+	if txEntries <= 0 {
+		txEntries = 10000
+	}
+	done := false
+	for !done && err == nil {
+		var loadErr error
+		op := &writeOp{ctx: ctx, bulk: true, done: make(chan struct{})}
+		op.fn = func(_ *wtx) error {
+			var pending []*attrDesc
+			cnt := 0
+			uerr := db.bdb.Update(func(tx *bolt.Tx) error {
+				w := &wtx{db: db, tx: tx, bulk: true}
+				for cnt < txEntries {
+					if err := ctx.Err(); err != nil {
+						loadErr = err
+						break
+					}
+					e, err := next()
+					if err != nil {
+						loadErr = err
+						break
+					}
+					if e == nil {
+						done = true
+						break
+					}
+					ndn, err := db.normalizeDN(e.DN)
+					if err == nil {
+						w.dirty = false
+						err = w.add(e, ndn)
+						if err != nil && w.dirty {
+							return fmt.Errorf("store: bulk load %q: %w", e.DN, err)
+						}
+					}
+					if err != nil {
+						loadErr = fmt.Errorf("store: bulk load %q: %w", e.DN, err)
+						break
+					}
+					cnt++
+				}
+				pending = w.pending
+				return w.flushBulk()
+			})
+			if uerr != nil {
+				return uerr
+			}
+			db.stats.commits.Add(1)
+			db.stats.writes.Add(uint64(cnt))
+			db.learn(pending)
+			n += cnt
+			return nil
+		}
+		if err = db.submitOp(op); err == nil {
+			err = loadErr
+		}
+	}
+	if serr := db.Sync(); err == nil {
+		err = serr
+	}
+	return n, err
+}
+
+// bulkID returns the id of an entry added earlier in the bulk chunk (0 if
+// none): its dn2id key is not written yet.
+func (w *wtx) bulkID(ndn string) uint64 {
+	if !w.bulk {
+		return 0
+	}
+	if w.bulkIdx == nil {
+		w.bulkIdx = map[string]uint64{}
+	}
+	for _, d := range w.bulkDNs[len(w.bulkIdx):] {
+		w.bulkIdx[d.ndn] = d.id
+	}
+	return w.bulkIdx[ndn]
+}
+
+func (w *wtx) bulkHas(ndn string) bool { return w.bulkID(ndn) != 0 }
