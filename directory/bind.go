@@ -1,0 +1,150 @@
+package directory
+
+import (
+	"errors"
+
+	"hostdir/directory/ldapwire"
+	"hostdir/directory/password"
+	"hostdir/directory/store"
+)
+
+// bind runs a BindRequest on the reader goroutine (nothing else runs).
+//
+// slapd's order: the connection becomes anonymous; version (LDAPv2 only
+// with `allow bind_v2`: protocolError "historical protocol version
+// requested, use LDAPv3 instead"); method (SASL: authMethodNotSupported
+// "SASL(-4): no mechanism available: " as slapd without mechanisms); DN
+// syntax (34 "invalid DN"); anonymous bind (`disallow bind_anon`: 48;
+// credentials without a DN: 49); a DN with an empty password: 53
+// "unauthenticated bind (DN with no password) disallowed"; the root DN
+// against rootpw; otherwise the entry's userPassword values (auth access
+// needed): unknown DN, no password and wrong password all give 49 with no
+// text.
+func (s *Server) bind(op *operation) {
+	c := op.c
+	r := &op.msg.Bind
+	method := 128
+	if r.Method == ldapwire.AuthSASL {
+		method = 163
+	} else if r.Method != ldapwire.AuthSimple {
+		method = 128 + int(r.Method)
+	}
+	if s.stats {
+		c.logf("conn=%d op=%d BIND dn=\"%s\" method=%d", c.id, op.num, string(r.Name), method)
+	}
+	// Any bind first makes the connection anonymous.
+	c.ident = anonymous
+	op.ident = anonymous
+	c.rd.MaxPDU = s.cfgMaxIncoming(false)
+
+	if _, e := s.parseControls(op); e != nil {
+		op.sendResult(e.code, "", e.msg)
+		return
+	}
+	switch {
+	case r.Version == 2:
+		if !s.cfg.Allow.Has("bind_v2") {
+			op.sendResult(ldapwire.ProtocolError, "", "historical protocol version requested, use LDAPv3 instead")
+			return
+		}
+	case r.Version != 3:
+		op.sendResult(ldapwire.ProtocolError, "", "requested protocol version not supported")
+		return
+	}
+	switch r.Method {
+	case ldapwire.AuthSimple:
+	case ldapwire.AuthSASL:
+		op.sendResult(ldapwire.AuthMethodNotSupported, "", "SASL(-4): no mechanism available: ")
+		return
+	default:
+		op.sendResult(ldapwire.AuthMethodNotSupported, "", "unknown authentication method")
+		return
+	}
+	pretty, ndn, e := s.parseDN(r.Name)
+	if e != nil {
+		op.sendResult(e.code, "", e.msg)
+		return
+	}
+	if ndn == "" {
+		if len(r.Password) > 0 && !s.cfg.Allow.Has("bind_anon_cred") {
+			op.sendResult(ldapwire.InvalidCredentials, "", "")
+			return
+		}
+		if s.cfg.Disallow.Has("bind_anon") {
+			op.sendResult(ldapwire.InappropriateAuthentication, "", "anonymous bind disallowed")
+			return
+		}
+		c.version = r.Version
+		op.sendResult(ldapwire.Success, "", "")
+		return
+	}
+	if len(r.Password) == 0 {
+		if s.cfg.Allow.Has("bind_anon_dn") {
+			c.version = r.Version
+			op.sendResult(ldapwire.Success, "", "")
+			return
+		}
+		op.sendResult(ldapwire.UnwillingToPerform, "", "unauthenticated bind (DN with no password) disallowed")
+		return
+	}
+	if s.cfg.Disallow.Has("bind_simple") {
+		op.sendResult(ldapwire.UnwillingToPerform, "", "unwilling to perform simple authentication")
+		return
+	}
+	if want := s.cfg.Security.SimpleBind; want > 0 && c.ssf < want {
+		op.sendResult(ldapwire.ConfidentialityRequired, "", "unwilling to perform simple authentication without confidentiality protection")
+		return
+	}
+	d := s.selectDB(ndn)
+	ok := false
+	var root *database
+	if d != nil && d.rootNDN != "" && ndn == d.rootNDN && d.rootPW != "" {
+		ok, _ = password.Verify(d.rootPW, r.Password)
+		root = d
+	} else if d != nil {
+		ok = s.checkEntryPassword(op, d, ndn, r.Password)
+		if ok && d.rootNDN == ndn {
+			root = d
+		}
+	}
+	if !ok {
+		op.sendResult(ldapwire.InvalidCredentials, "", "")
+		return
+	}
+	c.ident = &identity{dn: pretty, ndn: ndn, root: root}
+	c.version = r.Version
+	c.rd.MaxPDU = s.cfgMaxIncoming(true)
+	if s.stats {
+		c.logf("conn=%d op=%d BIND dn=\"%s\" mech=SIMPLE bind_ssf=0 ssf=%d", c.id, op.num, pretty, c.ssf)
+	}
+	op.sendResult(ldapwire.Success, "", "")
+}
+
+// checkEntryPassword verifies pw against the userPassword values of the
+// entry ndn of d.
+func (s *Server) checkEntryPassword(op *operation, d *database, ndn string, pw []byte) bool {
+	e, err := d.backend.Get(op, ndn)
+	if err != nil {
+		if !errors.Is(err, store.ErrNoSuchObject) {
+			s.log.Error("conn=" + itoa(int64(op.c.id)) + " op=" + itoa(op.num) + " bind: " + err.Error())
+		}
+		return false
+	}
+	at := s.schema.AttributeType("userPassword")
+	sub := op.subject(d)
+	for _, a := range e.Attrs {
+		t, _, err := s.schema.AttributeDescription(a.Type)
+		if err != nil || t != at {
+			continue
+		}
+		if !s.allowed(op, sub, &Target{DN: e.DN, NDN: e.NDN, Entry: &e.Entry, Attr: at, AttrName: "userPassword"}, LevelAuth) {
+			return false
+		}
+		for _, v := range a.Values {
+			if ok, _ := password.Verify(string(v), pw); ok {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,452 @@
+package directory
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"hostdir/directory/config"
+	"hostdir/directory/ldapwire"
+)
+
+// identity is the authorization identity of a connection after a bind.
+// It is immutable; a Bind installs a new one.
+type identity struct {
+	dn  string // pretty DN as bound ("" anonymous)
+	ndn string // normalized DN
+	// db is the database whose root DN this is (nil: not a root DN).
+	root *database
+}
+
+var anonymous = &identity{}
+
+// conn is one client connection.
+type conn struct {
+	srv  *Server
+	id   uint64
+	kind listenKind
+	fd   int
+	peer string // "IP=1.2.3.4:5678" as logged
+	self string // "IP=127.0.0.1:389" as logged
+
+	// nc is the connection requests are read from and responses written
+	// to; StartTLS replaces it while nothing else runs.
+	nc net.Conn
+	cr connReader
+	rd *ldapwire.Reader
+
+	wmu    sync.Mutex
+	broken atomic.Bool // a write failed: stop
+
+	mu      sync.Mutex
+	ops     map[int32]*operation
+	idle    sync.Cond // signalled when ops drains
+	paged   pagedState
+	aborted bool
+
+	sem   chan struct{}
+	wg    sync.WaitGroup
+	opSeq int64
+
+	// Set by the reader goroutine only while no operation runs.
+	ident        *identity
+	version      int32 // protocol version of the last successful bind (0: none)
+	tlsOn        bool
+	ssf          int // overall security strength factor
+	tlsSSF       int
+	transportSSF int
+
+	dec ldapwire.Decoder
+
+	// cache of the last search base (a client usually repeats it).
+	baseMu                      sync.Mutex
+	baseRaw, basePretty, baseND string
+}
+
+func newConn(s *Server, nc net.Conn, id uint64, kind listenKind, laddr net.Addr) *conn {
+	c := &conn{
+		srv:   s,
+		id:    id,
+		kind:  kind,
+		nc:    nc,
+		ops:   make(map[int32]*operation),
+		sem:   make(chan struct{}, s.maxInFlight),
+		ident: anonymous,
+		fd:    connFD(nc),
+	}
+	if _, ok := nc.(*tls.Conn); ok {
+		c.kind = kindLDAPS
+	}
+	c.idle.L = &c.mu
+	c.peer = addrString(nc.RemoteAddr(), kind)
+	c.self = addrString(laddr, kind)
+	if kind == kindLDAPI {
+		c.peer = c.self
+		c.transportSSF, c.ssf = ldapiSSF, ldapiSSF
+	}
+	c.cr.c = c
+	c.rd = ldapwire.NewReader(&c.cr, s.cfgMaxIncoming(false))
+	return c
+}
+
+// connFD returns the file descriptor number of nc for the logs (slapd's
+// fd=N), or 0.
+func connFD(nc net.Conn) int {
+	if tc, ok := nc.(*tls.Conn); ok {
+		nc = tc.NetConn()
+	}
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return 0
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return 0
+	}
+	fd := 0
+	rc.Control(func(f uintptr) { fd = int(f) })
+	return fd
+}
+
+// cfgMaxIncoming returns sockbuf_max_incoming(_auth).
+func (s *Server) cfgMaxIncoming(auth bool) int {
+	if auth {
+		if s.cfg.SockbufMaxIncomingAuth > 0 {
+			return s.cfg.SockbufMaxIncomingAuth
+		}
+		return config.DefaultSockbufMaxIncomingAuth
+	}
+	if s.cfg.SockbufMaxIncoming > 0 {
+		return s.cfg.SockbufMaxIncoming
+	}
+	return config.DefaultSockbufMaxIncoming
+}
+
+// connReader is the io.Reader the ldapwire.Reader reads from. It arms the
+// read deadlines: IncompletePDUTimeout while a PDU is partly received, the
+// idletimeout (if configured) between PDUs, none otherwise.
+type connReader struct {
+	c    *conn
+	mu   sync.Mutex // guards mode and deadline changes against stopReading
+	mode int
+	stop bool
+}
+
+const (
+	modeNone = iota
+	modeIncomplete
+	modeIdle
+)
+
+// errStopped is returned to the reader after stopReading.
+var errStopped = errors.New("directory: server shutting down")
+
+func (r *connReader) Read(p []byte) (int, error) {
+	c := r.c
+	mode := modeNone
+	if c.rd.Buffered() > 0 {
+		mode = modeIncomplete
+	} else if c.srv.cfg.IdleTimeout > 0 {
+		mode = modeIdle
+	}
+	r.mu.Lock()
+	if r.stop && mode != modeIncomplete {
+		r.mu.Unlock()
+		return 0, errStopped
+	}
+	nc := c.nc
+	switch mode {
+	case modeIncomplete:
+		if r.mode != modeIncomplete {
+			nc.SetReadDeadline(time.Now().Add(c.srv.pduTimeout))
+		}
+	case modeIdle:
+		nc.SetReadDeadline(time.Now().Add(time.Duration(c.srv.cfg.IdleTimeout) * time.Second))
+	default:
+		if r.mode != modeNone {
+			nc.SetReadDeadline(time.Time{})
+		}
+	}
+	r.mode = mode
+	r.mu.Unlock()
+	return nc.Read(p)
+}
+
+// stopReading makes the reader stop at the next PDU boundary (Shutdown).
+func (c *conn) stopReading() {
+	c.cr.mu.Lock()
+	c.cr.stop = true
+	if c.cr.mode != modeIncomplete {
+		c.nc.SetReadDeadline(time.Now())
+	}
+	c.cr.mu.Unlock()
+}
+
+// abort cancels every operation and closes the socket (Shutdown timeout).
+func (c *conn) abort() {
+	c.mu.Lock()
+	c.aborted = true
+	for _, op := range c.ops {
+		op.abandon()
+	}
+	c.mu.Unlock()
+	c.nc.Close()
+}
+
+// logf logs a stats line if stats logging is on.
+func (c *conn) logf(format string, args ...any) {
+	if c.srv.stats {
+		c.srv.logStats(fmt.Sprintf(format, args...))
+	}
+}
+
+// serve is the connection's reader goroutine.
+func (c *conn) serve() {
+	s := c.srv
+	defer s.removeConn(c)
+	c.logf("conn=%d fd=%d ACCEPT from %s (%s)", c.id, c.fd, c.peer, c.self)
+	if c.kind == kindLDAPS {
+		tc, ok := c.nc.(*tls.Conn)
+		if !ok {
+			tc = s.wrapTLS(c.nc)
+			c.nc = tc
+		}
+		tc.SetDeadline(time.Now().Add(DefaultTLSHandshakeTimeout))
+		if err := tc.Handshake(); err != nil {
+			c.logf("conn=%d fd=%d closed (TLS negotiation failure)", c.id, c.fd)
+			tc.Close()
+			return
+		}
+		tc.SetDeadline(time.Time{})
+		st := tc.ConnectionState()
+		c.tlsOn = true
+		c.tlsSSF = tlsSSF(&st)
+		c.transportSSF, c.ssf = c.tlsSSF, c.tlsSSF
+		c.logf("conn=%d fd=%d TLS established tls_ssf=%d ssf=%d tls_proto=%s tls_cipher=%s",
+			c.id, c.fd, c.tlsSSF, c.ssf, tls.VersionName(st.Version), tls.CipherSuiteName(st.CipherSuite))
+	}
+	reason := c.readLoop()
+	c.finishAll()
+	c.nc.Close()
+	c.logf("conn=%d fd=%d closed%s", c.id, c.fd, reason)
+}
+
+// readLoop reads and dispatches requests until the connection ends; it
+// returns the reason for the log (" (connection lost)", "" after Unbind).
+func (c *conn) readLoop() string {
+	s := c.srv
+	for {
+		pdu, err := c.rd.ReadPDU()
+		if err != nil {
+			var fe *ldapwire.FrameError
+			switch {
+			case errors.As(err, &fe):
+				c.waitIdle() // the requests before the broken one get their answers
+				c.disconnect(ldapwire.ProtocolError, "decoding error")
+				if s.stats {
+					c.logf("conn=%d fd=%d broken PDU: %v", c.id, c.fd, fe)
+				}
+				return " (connection lost)"
+			case errors.Is(err, errStopped):
+				return " (slapd shutdown)"
+			case errors.Is(err, os.ErrDeadlineExceeded):
+				c.cr.mu.Lock()
+				mode, stop := c.cr.mode, c.cr.stop
+				c.cr.mu.Unlock()
+				if stop && mode != modeIncomplete {
+					return " (slapd shutdown)"
+				}
+				if mode == modeIdle {
+					if c.inFlight() > 0 {
+						continue // slapd's idletimeout only counts idle connections
+					}
+					return " (idletimeout)"
+				}
+				return " (incomplete PDU timeout)"
+			case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+				return " (connection lost)"
+			}
+			return " (connection lost)"
+		}
+		if c.broken.Load() {
+			return " (connection lost)"
+		}
+		op := s.getOp()
+		op.pdu = append(op.pdu[:0], pdu...)
+		op.c = c
+		op.num = c.opSeq
+		c.opSeq++
+		op.start = s.now()
+		if err := c.dec.Decode(op.pdu, &op.msg); err != nil {
+			var de *ldapwire.Error
+			if errors.As(err, &de) && !de.Fatal && ldapwire.ResponseOp(de.Op) != 0 {
+				op.respOp = ldapwire.ResponseOp(de.Op)
+				op.msgID = de.ID
+				op.ident = c.ident
+				op.sendResult(de.Code, "", de.Msg)
+				s.putOp(op)
+				continue
+			}
+			s.putOp(op)
+			c.waitIdle()
+			c.disconnect(ldapwire.ProtocolError, "decoding error")
+			return " (connection lost)"
+		}
+		op.msgID = op.msg.ID
+		op.respOp = ldapwire.ResponseOp(op.msg.Op)
+		if !c.dispatch(op) {
+			return ""
+		}
+	}
+}
+
+// inFlight returns the number of operations running.
+func (c *conn) inFlight() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.ops)
+}
+
+// disconnect sends a Notice of Disconnection.
+func (c *conn) disconnect(code ldapwire.ResultCode, msg string) {
+	b := ldapwire.AppendNoticeOfDisconnection(nil, code, msg)
+	c.write(b)
+}
+
+// dispatch starts op; it returns false when the connection must close.
+func (c *conn) dispatch(op *operation) bool {
+	s := c.srv
+	op.ident = c.ident
+	switch op.msg.Op {
+	case ldapwire.OpUnbindRequest:
+		c.logf("conn=%d op=%d UNBIND", c.id, op.num)
+		s.putOp(op)
+		return false
+	case ldapwire.OpAbandonRequest:
+		id := op.msg.Abandon
+		c.logf("conn=%d op=%d ABANDON msg=%d", c.id, op.num, id)
+		c.mu.Lock()
+		if t := c.ops[id]; t != nil {
+			t.abandon()
+		}
+		c.mu.Unlock()
+		s.putOp(op)
+		return true
+	case ldapwire.OpBindRequest:
+		// slapd makes a bind atomic: operations before it finish first,
+		// nothing after it is read until it is done.
+		c.waitIdle()
+		c.runInline(op)
+		return !c.broken.Load()
+	case ldapwire.OpExtendedRequest:
+		if string(op.msg.Extended.Name) == ldapwire.OIDStartTLS {
+			c.runInline(op)
+			return !c.broken.Load()
+		}
+	}
+	c.sem <- struct{}{}
+	c.mu.Lock()
+	c.ops[op.msgID] = op
+	c.mu.Unlock()
+	c.wg.Add(1)
+	go c.run(op)
+	return true
+}
+
+// waitIdle waits until no operation runs.
+func (c *conn) waitIdle() {
+	c.mu.Lock()
+	for len(c.ops) > 0 {
+		c.idle.Wait()
+	}
+	c.mu.Unlock()
+}
+
+// runInline runs op on the reader goroutine.
+func (c *conn) runInline(op *operation) {
+	defer c.srv.putOp(op)
+	defer c.recoverOp(op)
+	c.srv.handle(op)
+}
+
+// run runs op on its own goroutine and releases its slot.
+func (c *conn) run(op *operation) {
+	defer func() {
+		c.mu.Lock()
+		if c.ops[op.msgID] == op {
+			delete(c.ops, op.msgID)
+		}
+		if op.cancelDone != nil {
+			op.cancelDone <- op.sentCanceled
+		}
+		empty := len(c.ops) == 0
+		c.mu.Unlock()
+		if empty {
+			c.idle.Broadcast()
+		}
+		<-c.sem
+		c.wg.Done()
+		c.srv.putOp(op)
+	}()
+	defer c.recoverOp(op)
+	c.srv.handle(op)
+}
+
+// recoverOp turns a panic in an operation into an `other` result and a log
+// line; the server goes on.
+func (c *conn) recoverOp(op *operation) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	c.srv.log.Error(fmt.Sprintf("conn=%d op=%d panic: %v\n%s", c.id, op.num, r, debug.Stack()))
+	if !op.responded && op.respOp != 0 {
+		op.buf = op.buf[:0]
+		op.sendResult(ldapwire.Other, "", "internal error")
+	}
+}
+
+// finishAll cancels nothing but waits for running operations (their
+// responses are still written) — except after an Unbind or a broken
+// connection, where they are abandoned as slapd does.
+func (c *conn) finishAll() {
+	c.mu.Lock()
+	for _, op := range c.ops {
+		if !c.srv.shutdown.Load() || c.broken.Load() {
+			op.abandon()
+		}
+	}
+	c.mu.Unlock()
+	c.wg.Wait()
+}
+
+// write writes b to the connection under the write mutex. Errors mark the
+// connection broken; the reader then stops.
+func (c *conn) write(b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.broken.Load() {
+		return net.ErrClosed
+	}
+	if wt := c.srv.cfg.WriteTimeout; wt > 0 {
+		c.nc.SetWriteDeadline(time.Now().Add(time.Duration(wt) * time.Second))
+	}
+	_, err := c.nc.Write(b)
+	if err != nil {
+		c.broken.Store(true)
+		c.nc.Close()
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,80 @@
+package directory
+
+import (
+	"hostdir/directory/dn"
+	"hostdir/directory/filter"
+	"hostdir/directory/ldapwire"
+)
+
+// delete runs a DelRequest.
+//
+// slapd's order: DN syntax (34); the root DSE and cn=Subschema (53
+// "cannot delete the root DSE"); a DN under no suffix (53 "no global
+// superior knowledge"); restrictions (8); the entry (32 with the matched
+// DN); access: write on the parent's children (50 "no write access to
+// parent") and on the entry (50 "no write access to entry"); the
+// assertion control (122); an entry with children (66 "subordinate
+// objects must be deleted first").
+func (s *Server) delete(op *operation) {
+	c := op.c
+	if s.stats {
+		c.logf("conn=%d op=%d DEL dn=\"%s\"", c.id, op.num, string(op.msg.Del))
+	}
+	ctl, e := s.parseControls(op)
+	if e != nil {
+		op.sendResult(e.code, "", e.msg)
+		return
+	}
+	_, ndn, e := s.parseDN(op.msg.Del)
+	if e != nil {
+		op.sendResult(e.code, "", e.msg)
+		return
+	}
+	if ndn == "" || ndn == s.subschemaNDN() {
+		op.sendResult(ldapwire.UnwillingToPerform, "", "cannot delete the root DSE")
+		return
+	}
+	d := s.selectDB(ndn)
+	if d == nil {
+		op.sendResult(ldapwire.UnwillingToPerform, "", "no global superior knowledge")
+		return
+	}
+	if e := s.checkRestrictions(op, d, kindUpdate); e != nil {
+		op.sendResult(e.code, "", e.msg)
+		return
+	}
+	sub := op.subject(d)
+	if !sub.Root || ctl.assert != nil {
+		en, err := d.backend.Get(op, ndn)
+		if err != nil {
+			op.fail(err)
+			return
+		}
+		if !sub.Root {
+			pndn := dn.ParentOf(ndn)
+			pt := &Target{NDN: pndn, AttrName: AttrChildren}
+			if !d.isSuffix(ndn) {
+				if p, err := d.backend.Get(op, pndn); err == nil {
+					pt.DN, pt.Entry = p.DN, &p.Entry
+				}
+			}
+			if !s.allowed(op, sub, pt, LevelWrite) {
+				op.sendResult(ldapwire.InsufficientAccessRights, "", "no write access to parent")
+				return
+			}
+			if !s.allowed(op, sub, &Target{DN: en.DN, NDN: ndn, Entry: &en.Entry, AttrName: AttrEntry}, LevelWrite) {
+				op.sendResult(ldapwire.InsufficientAccessRights, "", "no write access to entry")
+				return
+			}
+		}
+		if ctl.assert != nil && ctl.assert.Eval(filter.Entry{E: &en.Entry, Schema: s.schema}) != filter.True {
+			op.sendResult(ldapwire.AssertionFailed, "", "")
+			return
+		}
+	}
+	if err := d.backend.Delete(op, ndn); err != nil {
+		op.fail(err)
+		return
+	}
+	op.sendResult(ldapwire.Success, "", "")
+}

@@ -1,0 +1,121 @@
+package directory
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"hostdir/directory/entry"
+)
+
+// Operational attributes the server maintains (slapd's lastmod): on add,
+// in this order at the end of the entry: structuralObjectClass, entryUUID,
+// creatorsName, createTimestamp, entryCSN, modifiersName,
+// modifyTimestamp; on modify and modrdn, entryCSN, modifiersName and
+// modifyTimestamp are replaced in place. entryDN, subschemaSubentry and
+// hasSubordinates are computed when asked for.
+const (
+	atStructuralObjectClass = "structuralObjectClass"
+	atEntryUUID             = "entryUUID"
+	atCreatorsName          = "creatorsName"
+	atCreateTimestamp       = "createTimestamp"
+	atEntryCSN              = "entryCSN"
+	atModifiersName         = "modifiersName"
+	atModifyTimestamp       = "modifyTimestamp"
+	atEntryDN               = "entryDN"
+	atSubschemaSubentry     = "subschemaSubentry"
+	atHasSubordinates       = "hasSubordinates"
+)
+
+// csnClock makes entryCSN values that increase strictly.
+type csnClock struct {
+	mu    sync.Mutex
+	last  int64 // microseconds
+	count int
+}
+
+// next returns slapd's CSN form for t: 20260124101010.123456Z#000000#000#000000.
+func (k *csnClock) next(t time.Time) string {
+	t = t.UTC()
+	us := t.UnixMicro()
+	k.mu.Lock()
+	if us <= k.last {
+		if us < k.last {
+			us = k.last
+		}
+		k.count++
+	} else {
+		k.last, k.count = us, 0
+	}
+	cnt := k.count
+	k.mu.Unlock()
+	tt := time.UnixMicro(us).UTC()
+	return fmt.Sprintf("%s.%06dZ#%06x#000#000000", tt.Format("20060102150405"), tt.Nanosecond()/1000, cnt)
+}
+
+// generalizedTime formats t as createTimestamp/modifyTimestamp do.
+func generalizedTime(t time.Time) string {
+	return t.UTC().Format("20060102150405Z")
+}
+
+// newUUID returns a random (version 4) UUID in its string form.
+func newUUID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Sprintf("directory: crypto/rand: %v", err))
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], b[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], b[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], b[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:], b[10:])
+	return string(out[:])
+}
+
+// setAttr replaces the values of attribute name (matched
+// case-insensitively, without options) in place, or appends it.
+func setAttr(e *entry.Entry, name string, vals ...string) {
+	bv := make([][]byte, len(vals))
+	for i, v := range vals {
+		bv[i] = []byte(v)
+	}
+	for i := range e.Attrs {
+		if strings.EqualFold(e.Attrs[i].Type, name) {
+			e.Attrs[i].Values = bv
+			return
+		}
+	}
+	e.Attrs = append(e.Attrs, entry.Attribute{Type: name, Values: bv})
+}
+
+// addOperational sets the operational attributes of a new entry. who is
+// the pretty DN of the writer.
+func (s *Server) addOperational(e *entry.Entry, structural, who string) {
+	now := s.now()
+	ts := generalizedTime(now)
+	setAttr(e, atStructuralObjectClass, structural)
+	setAttr(e, atEntryUUID, newUUID())
+	setAttr(e, atCreatorsName, who)
+	setAttr(e, atCreateTimestamp, ts)
+	setAttr(e, atEntryCSN, s.csn.next(now))
+	setAttr(e, atModifiersName, who)
+	setAttr(e, atModifyTimestamp, ts)
+}
+
+// modifyOperational updates the operational attributes of a modified entry.
+func (s *Server) modifyOperational(e *entry.Entry, who string) {
+	now := s.now()
+	setAttr(e, atEntryCSN, s.csn.next(now))
+	setAttr(e, atModifiersName, who)
+	setAttr(e, atModifyTimestamp, generalizedTime(now))
+}

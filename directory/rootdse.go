@@ -1,0 +1,80 @@
+package directory
+
+import (
+	"hostdir/directory/entry"
+	"hostdir/directory/ldapwire"
+	"hostdir/schema"
+)
+
+// Vendor identification published in the root DSE (RFC 3045).
+const (
+	VendorName    = "hostdir"
+	VendorVersion = "hostdir 0.1"
+)
+
+// supportedControls are the controls the server implements, in slapd's
+// order.
+var supportedControls = []string{
+	ldapwire.OIDManageDsaIT,
+	ldapwire.OIDPagedResults,
+	ldapwire.OIDAssertion,
+}
+
+// supportedFeatures are the features of RFC 4525 (increment), RFC 3673
+// ("+"), RFC 4529 ("@class"), RFC 4526 (absolute true/false filters) and
+// language tag options (1.3.6.1.4.1.4203.1.5.4).
+var supportedFeatures = []string{
+	ldapwire.OIDModifyIncrement,
+	ldapwire.OIDAllOperationalAttrs,
+	ldapwire.OIDAttributesByObjectClass,
+	ldapwire.OIDAbsoluteTrueFalse,
+	"1.3.6.1.4.1.4203.1.5.4",
+}
+
+// rootDSEInfo is the root DSE, built once.
+type rootDSEInfo struct {
+	e *entry.Entry
+}
+
+// buildRootDSE builds the root DSE as slapd shows it: objectClass top and
+// OpenLDAProotDSE as user attributes, then the operational attributes in
+// slapd's order.
+func (s *Server) buildRootDSE() rootDSEInfo {
+	e := &entry.Entry{DN: ""}
+	add := func(typ string, vals ...string) {
+		if len(vals) == 0 {
+			return
+		}
+		a := entry.Attribute{Type: typ}
+		for _, v := range vals {
+			a.Values = append(a.Values, []byte(v))
+		}
+		e.Attrs = append(e.Attrs, a)
+	}
+	add("objectClass", "top", "OpenLDAProotDSE")
+	add(atStructuralObjectClass, "OpenLDAProotDSE")
+	var ncs []string
+	for _, d := range s.dbs {
+		ncs = append(ncs, d.pretty...)
+	}
+	add("namingContexts", ncs...)
+	add("supportedControl", supportedControls...)
+	var exts []string
+	if s.tls != nil {
+		exts = append(exts, ldapwire.OIDStartTLS)
+	}
+	exts = append(exts, ldapwire.OIDPasswordModify, ldapwire.OIDWhoAmI, ldapwire.OIDCancel)
+	add("supportedExtension", exts...)
+	add("supportedFeatures", supportedFeatures...)
+	add("supportedLDAPVersion", "3")
+	if s.schema.AttributeType("vendorName") != nil {
+		add("vendorName", VendorName)
+		add("vendorVersion", VendorVersion)
+	}
+	add(atEntryDN, "")
+	add(atSubschemaSubentry, schema.SubschemaDN)
+	return rootDSEInfo{e: e}
+}
+
+// rootDSEEntry returns the root DSE (shared; read-only).
+func (s *Server) rootDSEEntry() *entry.Entry { return s.rootDSE.e }
