@@ -28,10 +28,17 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
+		"serve": {"run the LDAP server (like slapd)", func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+			return cli.Serve(ctx, args, stdout, stderr)
+		}},
 		"check": {"check a slapd.conf and its schema (like slaptest)", func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			return cli.Check(ctx, args, stdout, stderr)
 		}},
 		"passwd": {"hash a password for userPassword or rootpw (like slappasswd)", cli.Passwd},
+		"import": {"load LDIF into a database while the server is stopped (like slapadd)", cli.Import},
+		"export": {"dump a database as LDIF (like slapcat)", func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
+			return cli.Export(ctx, args, stdout, stderr)
+		}},
 	}
 }
 

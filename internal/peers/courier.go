@@ -1,0 +1,391 @@
+package peers
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Paths of Debian's Courier authlib (courier-authdaemon, courier-authlib-ldap).
+const (
+	// AuthdaemondPath is the daemon itself (not the courierlogger wrapper
+	// script /usr/sbin/authdaemond): run in the foreground it logs to stderr.
+	AuthdaemondPath = "/usr/lib/courier/courier-authlib/authdaemond"
+	// AuthtestPath asks the daemon through its socket.
+	AuthtestPath = "/usr/sbin/authtest"
+	// AuthLDAPModule is authldap's shared object.
+	AuthLDAPModule = "/usr/lib/courier-authlib/libauthldap.so"
+	// AuthdaemonRC and AuthLDAPRC are the global files authdaemond and
+	// authldap read; their paths are compiled in.
+	AuthdaemonRC = "/etc/courier/authdaemonrc"
+	AuthLDAPRC   = "/etc/courier/authldaprc"
+	// AuthdaemonSocket is the compiled-in socket authtest and the IMAP
+	// servers connect to.
+	AuthdaemonSocket = "/run/courier/authdaemon/socket"
+)
+
+// courierLockFile serializes every test process that rewrites the global
+// Courier files; courierBackupDir keeps the originals while a test runs, so
+// that a test process killed mid-way is repaired by the next StartCourier.
+const (
+	courierLockFile  = "/run/lock/hostdir-courier.lock"
+	courierBackupDir = "/var/tmp/hostdir-courier-backup"
+)
+
+// HowtoCourierFilter is the HOWTO's LDAP_FILTER (section 4.5.2).
+const HowtoCourierFilter = "(objectClass=JammMailAccount)(accountActive=TRUE)(delete=FALSE)"
+
+// CourierOptions describe the authldaprc StartCourier writes. The zero value
+// (with LDAPURL set) is the HOWTO's configuration with LDAP_AUTHBIND 1.
+type CourierOptions struct {
+	// LDAPURL is LDAP_URI (ldap://127.0.0.1:PORT). Required.
+	LDAPURL string
+	// BaseDN is LDAP_BASEDN; default DefaultJammBase.
+	BaseDN string
+	// Filter is LDAP_FILTER; default HowtoCourierFilter.
+	Filter string
+	// GlobUID and GlobGID are LDAP_GLOB_UID and LDAP_GLOB_GID; default
+	// "vmail" (the user is created when missing).
+	GlobUID, GlobGID string
+	// Extra holds more authldaprc lines ("NAME<TAB>value"); they come last
+	// and win.
+	Extra []string
+	// Daemons is authdaemonrc's daemons; default 2.
+	Daemons int
+	// StartTimeout bounds the wait until authdaemond answers; default 15s.
+	StartTimeout time.Duration
+}
+
+// Courier is a running authdaemond using authldap, started by StartCourier.
+type Courier struct {
+	// Opts are the effective options.
+	Opts CourierOptions
+	// AuthLDAPRC is the authldaprc text in force.
+	AuthLDAPRC string
+
+	cmd  *exec.Cmd
+	logs *logBuffer
+	done chan struct{}
+}
+
+// AuthResult is what one authtest run printed and how it ended.
+type AuthResult struct {
+	// Output is authtest's stdout and stderr.
+	Output string
+	// Exit is its exit status (0: authenticated or found).
+	Exit int
+}
+
+// StartCourier rewrites the global /etc/courier/authdaemonrc (authmodulelist
+// "authldap") and /etc/courier/authldaprc (keeping its ##VERSION first line
+// and its final ##NAME: MARKER section), runs authdaemond in the foreground
+// and waits until `authtest` for an unknown user answers "Operation not
+// permitted". For the whole test it holds a lock that serializes every
+// test process doing the same. At t.Cleanup the daemon is stopped and the
+// original files are restored. Without Debian's courier-authdaemon,
+// courier-authlib-ldap or root the test is skipped (or fails when CI=true).
+func StartCourier(t testing.TB, opts CourierOptions) *Courier {
+	t.Helper()
+	RequireProgram(t, AuthdaemondPath)
+	RequireProgram(t, AuthtestPath)
+	if _, err := os.Stat(AuthLDAPModule); err != nil {
+		skipOrFail(t, "peers: courier-authlib-ldap is not installed: %v", err)
+	}
+	if os.Geteuid() != 0 {
+		skipOrFail(t, "peers: authdaemond with global config files needs root")
+	}
+	if opts.LDAPURL == "" {
+		t.Fatalf("peers: StartCourier needs LDAPURL")
+	}
+	if opts.BaseDN == "" {
+		opts.BaseDN = DefaultJammBase
+	}
+	if opts.Filter == "" {
+		opts.Filter = HowtoCourierFilter
+	}
+	if opts.GlobUID == "" {
+		opts.GlobUID = EnsureUser(t, "vmail").Name
+	}
+	if opts.GlobGID == "" {
+		opts.GlobGID = opts.GlobUID
+	}
+	if opts.Daemons <= 0 {
+		opts.Daemons = 2
+	}
+	if opts.StartTimeout <= 0 {
+		opts.StartTimeout = 15 * time.Second
+	}
+
+	unlock, err := lockCourier()
+	if err != nil {
+		t.Fatalf("peers: %v", err)
+	}
+	t.Cleanup(unlock)
+	restore, err := backupCourierFiles()
+	if err != nil {
+		t.Fatalf("peers: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := restore(); err != nil {
+			t.Errorf("peers: restore courier files: %v", err)
+		}
+	})
+
+	c := &Courier{Opts: opts}
+	orig, err := os.ReadFile(filepath.Join(courierBackupDir, filepath.Base(AuthLDAPRC)))
+	if err != nil {
+		t.Fatalf("peers: %v", err)
+	}
+	if c.AuthLDAPRC, err = authLDAPRC(string(orig), opts); err != nil {
+		t.Fatalf("peers: %v", err)
+	}
+	if err := rewrite(AuthLDAPRC, c.AuthLDAPRC); err != nil {
+		t.Fatalf("peers: %v", err)
+	}
+	daemonrc := fmt.Sprintf("# generated by hostdir/internal/peers\n"+
+		"authmodulelist=\"authldap\"\nauthmodulelistorig=\"authldap\"\n"+
+		"daemons=%d\nauthdaemonvar=%s\nDEBUG_LOGIN=1\nDEFAULTOPTIONS=\"\"\nLOGGEROPTS=\"\"\n",
+		opts.Daemons, filepath.Dir(AuthdaemonSocket))
+	if err := rewrite(AuthdaemonRC, daemonrc); err != nil {
+		t.Fatalf("peers: %v", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(AuthdaemonSocket), 0o750); err != nil {
+		t.Fatalf("peers: %v", err)
+	}
+
+	if err := c.start(); err != nil {
+		t.Fatalf("peers: %v", err)
+	}
+	t.Cleanup(func() {
+		c.Stop()
+		if t.Failed() {
+			t.Logf("authdaemond output:\n%s\nauthldaprc:\n%s", c.Logs(), c.AuthLDAPRC)
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), opts.StartTimeout)
+	defer cancel()
+	if err := c.waitReady(ctx); err != nil {
+		t.Fatalf("peers: authdaemond: %v\noutput:\n%s", err, c.Logs())
+	}
+	return c
+}
+
+// authLDAPRC builds the authldaprc text from the original file's first
+// (##VERSION) line and final ##NAME: MARKER section.
+func authLDAPRC(orig string, o CourierOptions) (string, error) {
+	first, _, _ := strings.Cut(orig, "\n")
+	if !strings.HasPrefix(first, "##VERSION") {
+		return "", fmt.Errorf("%s: first line %q is not ##VERSION", AuthLDAPRC, first)
+	}
+	i := strings.LastIndex(orig, "##NAME: MARKER")
+	if i < 0 {
+		return "", fmt.Errorf("%s: no ##NAME: MARKER section", AuthLDAPRC)
+	}
+	var b strings.Builder
+	b.WriteString(first + "\n#\n# generated by hostdir/internal/peers: the HOWTO's settings (4.5.2)\n\n")
+	lines := [][2]string{
+		{"LDAP_URI", o.LDAPURL},
+		{"LDAP_PROTOCOL_VERSION", "3"},
+		{"LDAP_BASEDN", o.BaseDN},
+		{"LDAP_TIMEOUT", "5"},
+		{"LDAP_AUTHBIND", "1"},
+		{"LDAP_INITBIND", "0"},
+		{"LDAP_MAIL", "mail"},
+		{"LDAP_FILTER", o.Filter},
+		{"LDAP_GLOB_UID", o.GlobUID},
+		{"LDAP_GLOB_GID", o.GlobGID},
+		{"LDAP_HOMEDIR", "homeDirectory"},
+		{"LDAP_MAILDIR", "mailbox"},
+		{"LDAP_FULLNAME", "cn"},
+		{"LDAP_CRYPTPW", "userPassword"},
+		{"LDAP_DEREF", "never"},
+		{"LDAP_TLS", "0"},
+	}
+	for _, l := range lines {
+		fmt.Fprintf(&b, "%s\t\t%s\n", l[0], l[1])
+	}
+	for _, l := range o.Extra {
+		b.WriteString(l + "\n")
+	}
+	b.WriteString("\n" + orig[i:])
+	return b.String(), nil
+}
+
+// lockCourier takes the inter-process lock; the returned func releases it.
+func lockCourier() (func(), error) {
+	if err := os.MkdirAll(filepath.Dir(courierLockFile), 0o755); err != nil {
+		return nil, fmt.Errorf("lock dir: %w", err)
+	}
+	f, err := os.OpenFile(courierLockFile, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open courier lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", courierLockFile, err)
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}
+
+// backupCourierFiles copies the global files into courierBackupDir (or,
+// when a backup is already there because an earlier test process died,
+// first restores from it) and returns the function restoring them.
+func backupCourierFiles() (func() error, error) {
+	files := []string{AuthdaemonRC, AuthLDAPRC}
+	restore := func() error {
+		for _, f := range files {
+			b, err := os.ReadFile(filepath.Join(courierBackupDir, filepath.Base(f)))
+			if err != nil {
+				return fmt.Errorf("read backup of %s: %w", f, err)
+			}
+			if err := rewrite(f, string(b)); err != nil {
+				return err
+			}
+		}
+		return os.RemoveAll(courierBackupDir)
+	}
+	if _, err := os.Stat(courierBackupDir); err == nil {
+		if err := restore(); err != nil {
+			return nil, fmt.Errorf("repair after an earlier test: %w", err)
+		}
+	}
+	if err := os.MkdirAll(courierBackupDir, 0o700); err != nil {
+		return nil, fmt.Errorf("backup dir: %w", err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", f, err)
+		}
+		if err := os.WriteFile(filepath.Join(courierBackupDir, filepath.Base(f)), b, 0o600); err != nil {
+			return nil, fmt.Errorf("backup %s: %w", f, err)
+		}
+	}
+	return restore, nil
+}
+
+// rewrite replaces a file's content in place, keeping its owner and mode.
+func rewrite(path, text string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+	if err != nil {
+		return fmt.Errorf("rewrite %s: %w", path, err)
+	}
+	if _, err := f.WriteString(text); err != nil {
+		f.Close()
+		return fmt.Errorf("rewrite %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("rewrite %s: %w", path, err)
+	}
+	return nil
+}
+
+func (c *Courier) start() error {
+	c.logs = &logBuffer{}
+	c.done = make(chan struct{})
+	c.cmd = exec.Command(AuthdaemondPath)
+	// The wrapper script exports authdaemonrc's variables (set -a); the
+	// daemon reads DEBUG_LOGIN and friends from its environment.
+	c.cmd.Env = append(os.Environ(), "DEBUG_LOGIN=1", "DEFAULTOPTIONS=", "LOGGEROPTS=")
+	c.cmd.Stdout, c.cmd.Stderr = c.logs, c.logs
+	c.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := c.cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", AuthdaemondPath, err)
+	}
+	go func() {
+		_ = c.cmd.Wait()
+		close(c.done)
+	}()
+	return nil
+}
+
+// waitReady retries authtest for an unknown user until it answers
+// "Operation not permitted" (authldap asked the directory and found no one).
+func (c *Courier) waitReady(ctx context.Context) error {
+	var last AuthResult
+	for {
+		r, err := c.AuthTest(ctx, "hostdir-no-such-user", "")
+		if err == nil && strings.Contains(r.Output, "Operation not permitted") {
+			return nil
+		}
+		last = r
+		select {
+		case <-c.done:
+			return fmt.Errorf("authdaemond exited (last authtest: %q)", last.Output)
+		case <-ctx.Done():
+			return fmt.Errorf("not ready: last authtest %q, %v (%w)", last.Output, err, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// AuthTest runs `authtest USER [PASSWORD [NEWPASSWORD]]`, at most 20
+// seconds: no password is a userdb lookup only; a new password asks for a
+// password change (authldap with LDAP_AUTHBIND modifies userPassword bound
+// as the user). An error means authtest could not be run.
+func (c *Courier) AuthTest(ctx context.Context, user, password string, newPassword ...string) (AuthResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	args := []string{user}
+	if password != "" {
+		args = append(args, password)
+		if len(newPassword) > 0 && newPassword[0] != "" {
+			args = append(args, newPassword[0])
+		}
+	}
+	cmd := exec.CommandContext(ctx, AuthtestPath, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	r := AuthResult{Output: out.String()}
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exit) && exit.Exited():
+		r.Exit = exit.ExitCode()
+	default:
+		return r, fmt.Errorf("authtest %s: %w (%s)", user, err, out.String())
+	}
+	return r, nil
+}
+
+// Logs returns authdaemond's output so far.
+func (c *Courier) Logs() string {
+	if c.logs == nil {
+		return ""
+	}
+	return c.logs.String()
+}
+
+// Stop terminates authdaemond and its children (SIGTERM to the process
+// group, SIGKILL after 5s). Calling it more than once is harmless.
+func (c *Courier) Stop() {
+	if c.cmd == nil || c.cmd.Process == nil {
+		return
+	}
+	pgid := c.cmd.Process.Pid
+	select {
+	case <-c.done:
+	default:
+		_ = syscall.Kill(-pgid, syscall.SIGTERM)
+		select {
+		case <-c.done:
+		case <-time.After(5 * time.Second):
+			_ = syscall.Kill(-pgid, syscall.SIGKILL)
+			<-c.done
+		}
+	}
+	// Children that outlived the parent.
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+}

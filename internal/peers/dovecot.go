@@ -1,0 +1,343 @@
+package peers
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Paths of Debian's Dovecot (dovecot-core, dovecot-imapd, dovecot-ldap).
+const (
+	DovecotPath = "/usr/sbin/dovecot"
+	DoveadmPath = "/usr/bin/doveadm"
+	// DovecotLDAPModule is the passdb/userdb ldap driver.
+	DovecotLDAPModule = "/usr/lib/dovecot/modules/auth/libauthdb_ldap.so"
+)
+
+// HowtoDovecotFilter is the Jamm account filter the HOWTO gives Courier,
+// with Dovecot's %u for the login (Dovecot escapes it for LDAP).
+const HowtoDovecotFilter = "(&(objectClass=JammMailAccount)(accountActive=TRUE)(delete=FALSE)(mail=%u))"
+
+// DovecotOptions describe the standalone Dovecot StartDovecot runs.
+type DovecotOptions struct {
+	// LDAPURL is the args files' uris (ldap://127.0.0.1:PORT). Required.
+	LDAPURL string
+	// Base is the args files' base; default DefaultJammBase.
+	Base string
+	// Filter is pass_filter and user_filter; default HowtoDovecotFilter.
+	Filter string
+	// User owns the mail (userdb uid/gid); default "vmail".
+	User string
+	// PassArgs and UserArgs are extra lines for the passdb and userdb args
+	// files (they win).
+	PassArgs, UserArgs []string
+	// StartTimeout bounds the wait until Dovecot answers; default 15s.
+	StartTimeout time.Duration
+}
+
+// Dovecot is a running standalone Dovecot started by StartDovecot.
+type Dovecot struct {
+	// Dir holds the configuration, base_dir, state_dir and the log.
+	Dir string
+	// ConfigPath is dovecot.conf; PassArgsPath and UserArgsPath are the
+	// passdb and userdb ldap args files.
+	ConfigPath, PassArgsPath, UserArgsPath string
+	// LogPath is log_path.
+	LogPath string
+	// IMAPPort is the imap inet_listener's port on 127.0.0.1.
+	IMAPPort int
+	// Opts are the effective options.
+	Opts DovecotOptions
+
+	cmd  *exec.Cmd
+	out  *logBuffer
+	done chan struct{}
+}
+
+// DoveadmResult is what one doveadm run printed and how it ended.
+type DoveadmResult struct {
+	// Output is doveadm's stdout and stderr.
+	Output string
+	// Exit is its exit status (0 success; auth test: 77 failed, 67 unknown user).
+	Exit int
+}
+
+// StartDovecot writes dovecot.conf (its own base_dir, state_dir and log, an
+// imap listener on a loopback port, passdb and userdb driver ldap with one
+// args file each: auth_bind = yes for the passdb) into a temporary
+// directory, runs `dovecot -F -c FILE` and waits until `doveadm auth test`
+// of an unknown user gets an answer from the directory. Dovecot is stopped
+// at t.Cleanup, and its log shown when the test failed. Without Debian's
+// dovecot-imapd and dovecot-ldap, or without root, the test is skipped (or
+// fails when CI=true).
+func StartDovecot(t testing.TB, opts DovecotOptions) *Dovecot {
+	t.Helper()
+	RequireProgram(t, DovecotPath)
+	RequireProgram(t, DoveadmPath)
+	if _, err := os.Stat(DovecotLDAPModule); err != nil {
+		skipOrFail(t, "peers: dovecot-ldap is not installed: %v", err)
+	}
+	if os.Geteuid() != 0 {
+		skipOrFail(t, "peers: a standalone dovecot needs root")
+	}
+	if opts.LDAPURL == "" {
+		t.Fatalf("peers: StartDovecot needs LDAPURL")
+	}
+	if opts.Base == "" {
+		opts.Base = DefaultJammBase
+	}
+	if opts.Filter == "" {
+		opts.Filter = HowtoDovecotFilter
+	}
+	if opts.User == "" {
+		opts.User = "vmail"
+	}
+	if opts.StartTimeout <= 0 {
+		opts.StartTimeout = 15 * time.Second
+	}
+	EnsureUser(t, opts.User)
+
+	// base_dir holds unix sockets: keep its path short.
+	dir := SharedDir(t, "hostdir-dovecot-")
+	d := &Dovecot{
+		Dir:          dir,
+		ConfigPath:   filepath.Join(dir, "dovecot.conf"),
+		PassArgsPath: filepath.Join(dir, "ldap-passdb.conf.ext"),
+		UserArgsPath: filepath.Join(dir, "ldap-userdb.conf.ext"),
+		LogPath:      filepath.Join(dir, "dovecot.log"),
+		Opts:         opts,
+	}
+	for _, sub := range []string{"run", "state"} {
+		if err := os.Mkdir(filepath.Join(dir, sub), 0o755); err != nil {
+			t.Fatalf("peers: %v", err)
+		}
+	}
+	if err := os.WriteFile(d.PassArgsPath, []byte(d.argsText(true)), 0o600); err != nil {
+		t.Fatalf("peers: %v", err)
+	}
+	if err := os.WriteFile(d.UserArgsPath, []byte(d.argsText(false)), 0o600); err != nil {
+		t.Fatalf("peers: %v", err)
+	}
+
+	var lastErr error
+	for attempt := 0; attempt < 3; attempt++ {
+		port, err := freePort()
+		if err != nil {
+			t.Fatalf("peers: %v", err)
+		}
+		d.IMAPPort = port
+		if err := os.WriteFile(d.ConfigPath, []byte(d.configText()), 0o644); err != nil {
+			t.Fatalf("peers: %v", err)
+		}
+		if lastErr = d.start(opts.StartTimeout); lastErr == nil {
+			t.Cleanup(func() {
+				d.Stop()
+				if t.Failed() {
+					t.Logf("dovecot log (%s):\n%s", d.LogPath, tail(d.Logs(), 200))
+				}
+			})
+			return d
+		}
+		d.Stop()
+		if !strings.Contains(d.Logs(), "in use") {
+			break
+		}
+	}
+	t.Fatalf("peers: dovecot did not start: %v\nconfig:\n%s\nlog:\n%s", lastErr, d.configText(), d.Logs())
+	return nil
+}
+
+// argsText renders a passdb (auth_bind) or userdb ldap args file.
+func (d *Dovecot) argsText(passdb bool) string {
+	o := d.Opts
+	var b strings.Builder
+	b.WriteString("# generated by hostdir/internal/peers\n")
+	fmt.Fprintf(&b, "uris = %s\n", o.LDAPURL)
+	fmt.Fprintf(&b, "base = %s\n", o.Base)
+	b.WriteString("ldap_version = 3\nderef = never\nscope = subtree\n")
+	extra := o.UserArgs
+	if passdb {
+		b.WriteString("auth_bind = yes\n")
+		fmt.Fprintf(&b, "pass_filter = %s\n", o.Filter)
+		b.WriteString("pass_attrs = mail=user\n")
+		extra = o.PassArgs
+	} else {
+		fmt.Fprintf(&b, "user_filter = %s\n", o.Filter)
+		b.WriteString("user_attrs = =home=%{ldap:homeDirectory}/%{ldap:mailbox}, =mail=maildir:~/, " +
+			"=uid=" + o.User + ", =gid=" + o.User + ", mail=user\n")
+		b.WriteString("iterate_attrs = mail=user\n")
+		fmt.Fprintf(&b, "iterate_filter = (objectClass=JammMailAccount)\n")
+	}
+	for _, l := range extra {
+		b.WriteString(l + "\n")
+	}
+	return b.String()
+}
+
+// configText renders dovecot.conf.
+func (d *Dovecot) configText() string {
+	return fmt.Sprintf(`# generated by hostdir/internal/peers
+base_dir = %[1]s/run
+state_dir = %[1]s/state
+log_path = %[2]s
+info_log_path = %[2]s
+debug_log_path = %[2]s
+instance_name = hostdir-dovecot-%[3]d
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_cache_size = 0
+auth_failure_delay = 0
+auth_username_chars =
+auth_verbose = yes
+auth_debug = yes
+first_valid_uid = 1
+mail_location = maildir:~/
+default_internal_user = dovecot
+default_login_user = dovenull
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = %[3]d
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+# No auth penalty: doveadm auth test failures would slow later tests.
+service anvil {
+  chroot =
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
+passdb {
+  driver = ldap
+  args = %[4]s
+}
+userdb {
+  driver = ldap
+  args = %[5]s
+}
+`, d.Dir, d.LogPath, d.IMAPPort, d.PassArgsPath, d.UserArgsPath)
+}
+
+func (d *Dovecot) start(timeout time.Duration) error {
+	d.out = &logBuffer{}
+	d.done = make(chan struct{})
+	d.cmd = exec.Command(DovecotPath, "-F", "-c", d.ConfigPath)
+	d.cmd.Stdout, d.cmd.Stderr = d.out, d.out
+	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := d.cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", DovecotPath, err)
+	}
+	go func() {
+		_ = d.cmd.Wait()
+		close(d.done)
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	for {
+		err := d.ready(ctx)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-d.done:
+			return fmt.Errorf("dovecot exited: %v", err)
+		case <-ctx.Done():
+			return fmt.Errorf("dovecot not ready: %v (%w)", err, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// ready checks the IMAP greeting and an auth test of an unknown user.
+func (d *Dovecot) ready(ctx context.Context) error {
+	c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", d.IMAPPort), time.Second)
+	if err != nil {
+		return err
+	}
+	c.Close()
+	r, err := d.AuthTest(ctx, "hostdir-no-such-user", "x")
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(r.Output, "auth failed") {
+		return fmt.Errorf("auth test: %q", r.Output)
+	}
+	return nil
+}
+
+// Doveadm runs `doveadm -c CONFIG ARGS...`, at most 20 seconds. An error
+// means doveadm could not be run.
+func (d *Dovecot) Doveadm(ctx context.Context, args ...string) (DoveadmResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, DoveadmPath, append([]string{"-c", d.ConfigPath}, args...)...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	r := DoveadmResult{Output: out.String()}
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exit) && exit.Exited():
+		r.Exit = exit.ExitCode()
+	default:
+		return r, fmt.Errorf("doveadm %s: %w (%s)", strings.Join(args, " "), err, out.String())
+	}
+	return r, nil
+}
+
+// AuthTest runs `doveadm auth test USER PASSWORD` (passdb).
+func (d *Dovecot) AuthTest(ctx context.Context, user, password string) (DoveadmResult, error) {
+	return d.Doveadm(ctx, "auth", "test", user, password)
+}
+
+// User runs `doveadm user USER` (userdb).
+func (d *Dovecot) User(ctx context.Context, user string) (DoveadmResult, error) {
+	return d.Doveadm(ctx, "user", user)
+}
+
+// Logs returns Dovecot's log file and its stdout/stderr.
+func (d *Dovecot) Logs() string {
+	b, _ := os.ReadFile(d.LogPath)
+	out := ""
+	if d.out != nil {
+		out = d.out.String()
+	}
+	return string(b) + out
+}
+
+// Stop terminates Dovecot and its children (SIGTERM to the process group,
+// SIGKILL after 10s). Calling it more than once is harmless.
+func (d *Dovecot) Stop() {
+	if d.cmd == nil || d.cmd.Process == nil {
+		return
+	}
+	pgid := d.cmd.Process.Pid
+	select {
+	case <-d.done:
+	default:
+		_ = syscall.Kill(-pgid, syscall.SIGTERM)
+		select {
+		case <-d.done:
+		case <-time.After(10 * time.Second):
+			_ = syscall.Kill(-pgid, syscall.SIGKILL)
+			<-d.done
+		}
+	}
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+}
