@@ -81,9 +81,39 @@ func (a *Agent) Close() error {
 	return nil
 }
 
-// Deliver delivers msg from sender ("" for the null sender) to recipient.
-// It returns nil when every destination has the message, or an *Error
-// whose Exit and Line are the answer for Postfix.
+// Envelope is what Postfix says about one delivery besides the message.
+type Envelope struct {
+	// Sender is the envelope sender ("" for the null sender).
+	Sender string
+	// Recipient is the address to deliver to.
+	Recipient string
+	// QueueID is Postfix's queue id of the message (pipe(8)'s ${queue_id});
+	// "" when unknown. With one, each maildir gets the message exactly once
+	// however often the delivery is retried (maildir.Writer.DeliverOnce).
+	QueueID string
+}
+
+// Deliver delivers msg from sender ("" for the null sender) to recipient,
+// with Config.QueueID as the queue id: DeliverEnvelope for the command.
+func (a *Agent) Deliver(ctx context.Context, sender, recipient string, msg []byte) error {
+	return a.DeliverEnvelope(ctx, Envelope{Sender: sender, Recipient: recipient, QueueID: a.Config.QueueID}, msg)
+}
+
+// DeliverEnvelope delivers msg as env says. It returns nil when every
+// destination has the message, or an *Error whose Exit and Line are the
+// answer for Postfix.
+//
+// Each mailbox copy names its final mailbox in a Delivered-To on top when
+// the agent reached it by expanding an alias or the catch-all itself
+// (Postfix's pipe flag D names only the address it handed over), as
+// virtual(8) does after Postfix's own expansion; see PrepareMailbox.
+//
+// With a queue id, each maildir delivery is idempotent (keyed by queue id,
+// mailbox address, maildir folder and message): a retry after the agent
+// was killed completes or confirms the earlier attempt's copy instead of
+// adding one, and a mailbox that has the message is not checked against
+// its quota again. Without one (standalone runs) a retry after a kill
+// that came after the move into new/ stores a second copy.
 //
 // Order and failure rules:
 //   - forwards (one sendmail call for all) go first: if that fails nothing
@@ -95,15 +125,16 @@ func (a *Agent) Close() error {
 //     addresses are re-submitted through sendmail, so Postfix retries or
 //     bounces each of them on its own and nobody gets a duplicate; only if
 //     that re-submission fails too is the answer 75, and Postfix's retry
-//     will then duplicate the copies already delivered (duplicates are
-//     better than loss).
-func (a *Agent) Deliver(ctx context.Context, sender, recipient string, msg []byte) error {
+//     then sends the forwards again and, without a queue id, duplicates the
+//     mailbox copies already delivered (duplicates are better than loss).
+func (a *Agent) DeliverEnvelope(ctx context.Context, env Envelope, msg []byte) error {
+	sender, recipient := env.Sender, env.Recipient
 	res, err := a.Resolver.Resolve(ctx, recipient)
 	if err != nil {
 		return a.resolveError(ctx, recipient, err)
 	}
 	rcpt := res.Recipient
-	a.Log.Debug("resolved", "recipient", rcpt, "mailboxes", len(res.Mailboxes), "forwards", res.Forwards)
+	a.Log.Debug("resolved", "recipient", rcpt, "mailboxes", len(res.Mailboxes), "forwards", res.Forwards, "queue_id", env.QueueID)
 	delivered := false
 	if len(res.Forwards) > 0 {
 		if err := a.Submitter.Submit(ctx, sender, res.Forwards, PrepareForward(msg, rcpt)); err != nil {
@@ -112,14 +143,14 @@ func (a *Agent) Deliver(ctx context.Context, sender, recipient string, msg []byt
 		delivered = true
 		a.Log.Debug("forwarded", "to", res.Forwards)
 	}
-	parts := PrepareMessage(msg, sender, rcpt, a.Config.AddHeaders)
 	type failure struct {
 		m   Mailbox
 		err *Error
 	}
 	var failed []failure
 	for _, m := range res.Mailboxes {
-		if err := a.deliverMailbox(ctx, sender, m, parts); err != nil {
+		parts := PrepareMailbox(msg, sender, rcpt, m.Address, a.Config.AddHeaders)
+		if err := a.deliverMailbox(ctx, sender, env.QueueID, m, parts); err != nil {
 			e := a.contextError(ctx, AsError(err))
 			a.Log.Debug("mailbox failed", "address", m.Address, "error", e)
 			failed = append(failed, failure{m, e})
@@ -184,9 +215,10 @@ func unwrapDirectory(err error) error {
 	return errors.New(s)
 }
 
-// deliverMailbox writes one copy into m (or its extension folder), checking
-// and accounting the quota.
-func (a *Agent) deliverMailbox(ctx context.Context, sender string, m Mailbox, parts [][]byte) error {
+// deliverMailbox writes one copy into m (or its extension folder, or where
+// the user's filter rules say), checking and accounting the quota; with a
+// queue id, at most once (see maildir.Writer.DeliverOnce).
+func (a *Agent) deliverMailbox(ctx context.Context, sender, queueID string, m Mailbox, parts [][]byte) error {
 	w := a.Maildir
 	if err := w.Ensure(m.Base, m.Path); err != nil {
 		return fsError(m, err)
@@ -210,7 +242,11 @@ func (a *Agent) deliverMailbox(ctx context.Context, sender string, m Mailbox, pa
 		q = maildir.Quota{}
 	}
 	var used maildir.Usage
-	if !q.Unlimited() {
+	checked := false
+	admit := func() error {
+		if q.Unlimited() {
+			return nil
+		}
 		u, fits, err := w.CheckQuota(m.Path, q, size)
 		if err != nil {
 			return fsError(m, fmt.Errorf("quota: %w", err))
@@ -221,23 +257,70 @@ func (a *Agent) deliverMailbox(ctx context.Context, sender string, m Mailbox, pa
 			}
 			return &Error{Exit: ExitCantCreat, DSN: "5.2.2", Msg: "Mailbox full: <" + m.Address + ">"}
 		}
-		used = u
+		used, checked = u, true
+		return nil
 	}
-	name, err := w.Deliver(ctx, target, parts...)
-	if err != nil {
-		return fsError(m, err)
+	// With a queue id: an earlier attempt may have committed this copy.
+	// It is then completed or confirmed, never checked against the quota
+	// (it is in the usage already) nor filtered again.
+	var key string
+	committed := false
+	if queueID != "" {
+		key = maildir.OnceKey(queueID, m.Address, target, parts...)
+		if committed, err = w.Committed(target, key); err != nil {
+			return fsError(m, err)
+		}
+	}
+	if !committed {
+		if err := admit(); err != nil {
+			return err
+		}
+		// The user's rules, when the maildir has any, decide where the
+		// message goes (at least once: their deliveries are not keyed).
+		if handled, err := a.filterMailbox(ctx, sender, m, target, parts, q, used); handled {
+			return err
+		}
+	}
+	var name string
+	if queueID == "" {
+		if name, err = w.Deliver(ctx, target, parts...); err != nil {
+			return fsError(m, err)
+		}
+	} else {
+		var out maildir.Outcome
+		name, out, err = w.DeliverOnce(ctx, target, key, nil, parts...)
+		if err != nil {
+			return fsError(m, err)
+		}
+		switch out {
+		case maildir.AlreadyDelivered:
+			// Stored, and accounted, by an earlier attempt.
+			a.Log.Info("already delivered by an earlier attempt", "address", m.Address, "maildir", target, "queue_id", queueID)
+			return nil
+		case maildir.Completed:
+			a.Log.Info("completed the delivery of an earlier attempt", "address", m.Address, "maildir", target, "file", name, "queue_id", queueID)
+		}
 	}
 	a.Log.Debug("delivered", "address", m.Address, "maildir", target, "file", name)
 	if n, err := w.CleanTmp(target, TmpMaxAge); err == nil && n > 0 {
 		a.Log.Info("removed stale tmp files", "maildir", target, "count", n)
 	}
 	if !q.Unlimited() {
+		// This call moved the message into new/ (Written or Completed):
+		// account it now, once.
 		if err := w.AddUsage(m.Path, size, 1); err != nil {
 			a.Log.Warn("maildirsize update failed", "maildir", m.Path, "error", err)
 		}
-		used.Bytes += size
-		used.Count++
-		a.quotaWarning(ctx, m, q, used)
+		if checked {
+			used.Bytes += size
+			used.Count++
+		} else if u, _, err := w.CheckQuota(m.Path, q, 0); err == nil {
+			// Completed: no check before; this reading includes the message.
+			used, checked = u, true
+		}
+		if checked {
+			a.quotaWarning(ctx, m, q, used)
+		}
 	}
 	return nil
 }

@@ -38,17 +38,24 @@ func TestDeliverTree(t *testing.T) {
 		dsn       string
 		mailboxes map[string]int // maildir (relative to base) -> messages
 		forwards  []string       // recipients given to sendmail
+		// final maps maildirs reached through an alias to the address
+		// the agent names in its own Delivered-To on top.
+		final map[string]string
 	}{
 		{name: "account", rcpt: "alice@example.com", mailboxes: map[string]int{"example.com/alice": 1}},
 		{name: "upper-case address", rcpt: "ALICE@Example.COM", mailboxes: map[string]int{"example.com/alice": 1}},
 		{name: "angle brackets", rcpt: "<bob@example.com>", mailboxes: map[string]int{"example.com/bob": 1}},
 		{name: "+detail finds user", rcpt: "alice+news@example.com", mailboxes: map[string]int{"example.com/alice": 1}},
-		{name: "alias to two accounts", rcpt: "team@example.com", mailboxes: map[string]int{"example.com/alice": 1, "example.com/bob": 1}},
+		{name: "alias to two accounts", rcpt: "team@example.com", mailboxes: map[string]int{"example.com/alice": 1, "example.com/bob": 1},
+			final: map[string]string{"example.com/alice": "alice@example.com", "example.com/bob": "bob@example.com"}},
 		{name: "alias to external address", rcpt: "ext@example.com", forwards: []string{"friend@elsewhere.example"}},
-		{name: "alias to another served domain", rcpt: "other@example.com", mailboxes: map[string]int{"example.org/erin": 1}},
-		{name: "catch-all", rcpt: "whoever@example.org", mailboxes: map[string]int{"example.org/postbox": 1}},
+		{name: "alias to another served domain", rcpt: "other@example.com", mailboxes: map[string]int{"example.org/erin": 1},
+			final: map[string]string{"example.org/erin": "erin@example.org"}},
+		{name: "catch-all", rcpt: "whoever@example.org", mailboxes: map[string]int{"example.org/postbox": 1},
+			final: map[string]string{"example.org/postbox": "postbox@example.org"}},
 		{name: "account beats catch-all", rcpt: "erin@example.org", mailboxes: map[string]int{"example.org/erin": 1}},
-		{name: "extension propagated through alias", rcpt: "erin-alias+tag@example.org", mailboxes: map[string]int{"example.org/erin": 1}},
+		{name: "extension propagated through alias", rcpt: "erin-alias+tag@example.org", mailboxes: map[string]int{"example.org/erin": 1},
+			final: map[string]string{"example.org/erin": "erin+tag@example.org"}},
 		{name: "inactive account", rcpt: "carol@example.com", exit: ExitNoUser, dsn: "5.1.1 <carol@example.com>: unknown user"},
 		{name: "delete-marked account", rcpt: "dave@example.com", exit: ExitNoUser, dsn: "5.1.1 <dave@example.com>: unknown user"},
 		{name: "inactive domain", rcpt: "x@inactive.example", exit: ExitNoUser, dsn: "5.1.1 <x@inactive.example>: unknown user"},
@@ -58,8 +65,10 @@ func TestDeliverTree(t *testing.T) {
 		{name: "no domain", rcpt: "alice", exit: ExitNoUser, dsn: "5.1.1"},
 		{name: "inactive alias", rcpt: "oldalias@example.com", exit: ExitNoUser, dsn: "5.1.1"},
 		{name: "alias loop", rcpt: "loop1@example.com", exit: ExitUnavailable, dsn: "5.4.6 mail forwarding loop for <loop1@example.com>"},
-		{name: "duplicate destinations", rcpt: "dup@example.com", mailboxes: map[string]int{"example.com/alice": 1, "example.com/bob": 1}},
-		{name: "alias to unknown served address", rcpt: "mixed@example.com", mailboxes: map[string]int{"example.com/alice": 1}, forwards: []string{"nobody@example.com"}},
+		{name: "duplicate destinations", rcpt: "dup@example.com", mailboxes: map[string]int{"example.com/alice": 1, "example.com/bob": 1},
+			final: map[string]string{"example.com/alice": "alice@example.com", "example.com/bob": "bob@example.com"}},
+		{name: "alias to unknown served address", rcpt: "mixed@example.com", mailboxes: map[string]int{"example.com/alice": 1}, forwards: []string{"nobody@example.com"},
+			final: map[string]string{"example.com/alice": "alice@example.com"}},
 		{name: "alias to local name", rcpt: "local@example.com", forwards: []string{"postmaster"}},
 		{name: "postmaster", rcpt: "postmaster@example.com", forwards: []string{"postmaster"}},
 		{name: "alias into inactive domain", rcpt: "inactivedom@example.com", forwards: []string{"x@inactive.example"}},
@@ -95,7 +104,12 @@ func TestDeliverTree(t *testing.T) {
 					t.Errorf("maildirs = %v, want %v", got, want)
 				}
 				for _, m := range messages(t, filepath.Join(base, k)) {
-					if !strings.HasPrefix(m, "Return-Path: <sender@remote.example>\nDelivered-To: "+NormalizeAddress(tc.rcpt)+"\n") {
+					head := "Return-Path: <sender@remote.example>\n"
+					if f := tc.final[k]; f != "" {
+						head += "Delivered-To: " + f + "\n"
+					}
+					head += "Delivered-To: " + NormalizeAddress(tc.rcpt) + "\n"
+					if !strings.HasPrefix(m, head) {
 						t.Errorf("message in %s starts %q", k, m[:min(len(m), 120)])
 					}
 					if !strings.HasSuffix(m, string(msg)) {

@@ -2,25 +2,30 @@ package delivery
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"time"
 )
 
 // Usage is the command synopsis printed with usage errors.
-const Usage = `usage: hostdir-deliver -f SENDER -a RECIPIENT [--ldap URI]... [--base DN]
+const Usage = `usage: hostdir-deliver -f SENDER -a RECIPIENT [-q QUEUEID] [--ldap URI]... [--base DN]
   [--bind-dn DN --bind-password-file FILE] [--mailbox-base DIR] [-c CONFIG]
   [--timeout DURATION] [--add-headers[=auto|yes|no]] [-o key=value]... [-v]
-  The message is read from standard input.`
+  The message is read from standard input. Postfix's pipe(8) should pass
+  -q ${queue_id} (also --queue-id): a retry after a crash then never
+  delivers a second copy.`
 
 // WatchdogGrace is how long after Config.Timeout the agent answers 4.3.0 and
 // exits even if a system call (an fsync on a hung disk) has not returned.
 const WatchdogGrace = 5 * time.Second
 
-// Command is a parsed command line. cmd/hostdir-deliver builds it from its
-// flags; Main does everything else.
+// Command is a parsed command line. cmd/hostdir-deliver builds it with
+// ParseArgs; Main does everything else.
 type Command struct {
 	// ConfigFile is the -c file ("" for none).
 	ConfigFile string
@@ -30,6 +35,114 @@ type Command struct {
 	Recipient string
 	// Settings come from flags and are applied after the file, so they win.
 	Settings []Setting
+	// Prepare, when not nil, is called with the Agent Main built, before
+	// the delivery: the hook for tests to inject faults (for example a
+	// maildir.FS that kills the process at a chosen step) into the real
+	// command path.
+	Prepare func(*Agent)
+}
+
+// listFlag collects a repeatable flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, " ") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+// headersFlag is --add-headers, --add-headers=auto|yes|no.
+type headersFlag struct{ v string }
+
+func (h *headersFlag) String() string     { return h.v }
+func (h *headersFlag) Set(v string) error { h.v = v; return nil }
+func (h *headersFlag) IsBoolFlag() bool   { return true }
+
+// stringFlag is a string flag that records whether it was given.
+type stringFlag struct {
+	v   string
+	set bool
+}
+
+func (s *stringFlag) String() string     { return s.v }
+func (s *stringFlag) Set(v string) error { s.v, s.set = v, true; return nil }
+
+// ParseArgs parses the command line of hostdir-deliver (see Usage; flags
+// may be written with one or two dashes) into a Command. Every flag but -c,
+// -f and -a becomes a Setting, so flags and the -c file share one meaning.
+// The error text is meant for UsageError.
+func ParseArgs(args []string) (Command, error) {
+	fs := flag.NewFlagSet("hostdir-deliver", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var (
+		cmd     Command
+		ldaps   listFlag
+		opts    listFlag
+		headers headersFlag
+		queueID stringFlag
+	)
+	fs.StringVar(&cmd.Sender, "f", "", "envelope sender (empty: null sender)")
+	fs.StringVar(&cmd.Recipient, "a", "", "envelope recipient")
+	fs.StringVar(&cmd.ConfigFile, "c", "", "configuration file (key = value lines)")
+	fs.Var(&queueID, "q", "Postfix queue id (${queue_id}): makes retries idempotent")
+	fs.Var(&queueID, "queue-id", "same as -q")
+	fs.Var(&ldaps, "ldap", "LDAP URI (ldap://, ldaps://, ldapi://); repeatable, tried in order")
+	named := []struct{ flag, key, usage string }{
+		{"base", "base", "search base"},
+		{"bind-dn", "bind_dn", "bind DN (default: anonymous)"},
+		{"bind-password-file", "bind_password_file", "file holding the bind password"},
+		{"mailbox-base", "mailbox_base", "maildirs are DIR/<mailbox> (default: homeDirectory/<mailbox>)"},
+		{"timeout", "timeout", "time limit of the whole run (default 100s)"},
+	}
+	values := make([]*string, len(named))
+	for i, n := range named {
+		values[i] = fs.String(n.flag, "", n.usage)
+	}
+	fs.Var(&headers, "add-headers", "add Return-Path and Delivered-To: auto, yes or no")
+	fs.Var(&opts, "o", "set any configuration key: -o key=value (repeatable)")
+	verbose := fs.Bool("v", false, "log each step to standard error")
+	if err := fs.Parse(args); err != nil {
+		return Command{}, err
+	}
+	if fs.NArg() > 0 {
+		return Command{}, fmt.Errorf("unexpected argument %s", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	add := func(key, value string) {
+		cmd.Settings = append(cmd.Settings, Setting{Key: key, Value: value})
+	}
+	if len(ldaps) > 0 {
+		add("ldap", strings.Join(ldaps, " "))
+	}
+	for i, n := range named {
+		if set[n.flag] {
+			add(n.key, *values[i])
+		}
+	}
+	if queueID.set {
+		add("queue_id", queueID.v)
+	}
+	if set["add-headers"] {
+		v := headers.v
+		if v == "true" {
+			v = "yes"
+		} else if v == "false" {
+			v = "no"
+		}
+		add("add_headers", v)
+	}
+	if *verbose {
+		add("verbose", "yes")
+	}
+	for _, o := range opts {
+		k, v, ok := strings.Cut(o, "=")
+		if !ok {
+			return Command{}, fmt.Errorf("-o wants key=value, got %s", o)
+		}
+		add(k, v)
+	}
+	if !set["a"] {
+		return Command{}, errors.New("missing -a RECIPIENT")
+	}
+	return cmd, nil
 }
 
 // Main runs one delivery as Postfix's pipe(8) calls it and returns the exit
@@ -112,6 +225,9 @@ func run(ctx context.Context, cfg Config, cmd Command, stdin io.Reader, log *slo
 		return Tempf("4.3.5", err, "configuration error")
 	}
 	defer a.Close()
+	if cmd.Prepare != nil {
+		cmd.Prepare(a)
+	}
 	return AsError(a.Deliver(ctx, cmd.Sender, cmd.Recipient, msg))
 }
 

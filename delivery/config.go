@@ -119,7 +119,17 @@ type Config struct {
 	Hostname string
 	// Verbose logs each step to standard error. Key "verbose", flag -v.
 	Verbose bool
+	// QueueID is the Postfix queue id of the message (pipe(8) passes it as
+	// ${queue_id}). With one, delivery into each maildir is idempotent: a
+	// retry after the agent was killed completes or confirms the earlier
+	// attempt instead of writing a second copy (see package maildir,
+	// DeliverOnce). "" (standalone runs) delivers as before, at least
+	// once. Key "queue_id", flags -q and --queue-id.
+	QueueID string
 }
+
+// maxQueueID bounds a queue id (Postfix's are 10 to 20 characters).
+const maxQueueID = 255
 
 // DefaultConfig returns the defaults described on Config's fields.
 func DefaultConfig() Config {
@@ -144,7 +154,7 @@ var Keys = []string{
 	"ldap", "base", "bind_dn", "bind_password_file", "ldap_tls_ca_file", "ldap_timeout",
 	"mailbox_base", "recipient_delimiter", "sendmail_command", "detail_folders",
 	"quota_exceeded", "quota_warning_percent", "add_headers", "timeout",
-	"alias_recursion_limit", "alias_expansion_limit", "hostname", "verbose",
+	"alias_recursion_limit", "alias_expansion_limit", "hostname", "verbose", "queue_id",
 }
 
 // Set assigns one setting by name. Names are case-insensitive and '-'
@@ -247,6 +257,11 @@ func (c *Config) Set(key, value string) error {
 		}
 	case "hostname":
 		c.Hostname = v
+	case "queue_id":
+		if len(v) > maxQueueID {
+			return fmt.Errorf("%s: longer than %d bytes", key, maxQueueID)
+		}
+		c.QueueID = v
 	case "verbose":
 		b, err := parseBool(v)
 		if err != nil {

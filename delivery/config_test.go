@@ -90,6 +90,9 @@ func TestConfigSet(t *testing.T) {
 		{"alias_expansion_limit", "0", nil, true},
 		{"verbose", "yes", func(c Config) bool { return c.Verbose }, false},
 		{"verbose", "perhaps", nil, true},
+		{"queue_id", "4A1B2C3D4E", func(c Config) bool { return c.QueueID == "4A1B2C3D4E" }, false},
+		{"Queue-ID", " 3Pt2mN2VXxznjll ", func(c Config) bool { return c.QueueID == "3Pt2mN2VXxznjll" }, false},
+		{"queue_id", strings.Repeat("Q", 256), nil, true},
 		{"nonsense", "1", nil, true},
 	}
 	for _, tc := range tests {

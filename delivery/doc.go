@@ -3,9 +3,23 @@
 // HOWTO's system:
 //
 //	hostdir unix - n n - - pipe
-//	  flags=DRhu user=vmail null_sender= argv=/usr/local/bin/hostdir-deliver -f ${sender} -a ${recipient}
+//	  flags=DORhu user=vmail null_sender= argv=/usr/local/bin/hostdir-deliver -f ${sender} -a ${recipient} -q ${queue_id}
 //
 // (with hostdir_destination_recipient_limit = 1: one exit status per call).
+// Flags D, O and R make pipe(8) prepend Delivered-To, X-Original-To and
+// Return-Path, the trace fields virtual(8) writes; when the agent expands
+// an alias or the catch-all itself it adds a Delivered-To naming the final
+// mailbox on top of each copy, as virtual(8) does after Postfix's own
+// expansion (see PrepareMailbox).
+//
+// -q ${queue_id} (flag --queue-id, setting queue_id; Postfix 2.11 and
+// later) gives each delivery an identity: every maildir then gets the
+// message exactly once, however often the agent is killed and Postfix
+// retries — the retry completes or confirms the earlier attempt instead of
+// storing a second copy (maildir.Writer.DeliverOnce documents the
+// protocol). Without it (standalone runs) delivery is at least once, as
+// with virtual(8). Forwards and copies the user's filter rules place stay
+// at least once either way.
 //
 // The pieces, usable on their own (an LMTP mode can share them):
 //
@@ -18,11 +32,14 @@
 //     Postfix's meaning: accounts first, then aliases, then the catch-all;
 //     extensions; recursion; loops and duplicates removed; limits.
 //   - package maildir: durable Maildir writing (tmp/, fsync, link to new/,
-//     fsync new/) and Maildir++ quota (maildirsize).
+//     fsync new/), idempotent writing keyed by the queue id, and Maildir++
+//     quota (maildirsize).
 //   - Agent: one delivery, with quota policy, detail folders, forwards and
 //     the rule for partial failures (see Agent.Deliver).
-//   - Main: the command: read the whole message, answer with a sysexits
-//     status and one line starting with an enhanced status code.
+//   - ParseArgs and Main: the command: parse the flags, read the whole
+//     message, answer with a sysexits status and one line starting with an
+//     enhanced status code. Command.Prepare lets tests inject faults into
+//     the Agent of the real command path.
 //
 // Exit statuses follow reference/delivery.md: 0 delivered; 67 "5.1.1
 // unknown user"; 73 "5.2.2 Mailbox full" (quota_exceeded = bounce); 69

@@ -25,14 +25,19 @@ type TopHeaders struct {
 	ReturnPathEnd int
 	// TraceEnd is the offset just after the leading trace run.
 	TraceEnd int
+	// DeliveredToStart is the offset of the first leading Delivered-To
+	// field, or TraceEnd when there is none: where a delivery agent adds
+	// its own Delivered-To (below Return-Path and X-Original-To, as
+	// Postfix orders them).
+	DeliveredToStart int
 	// EOL is the line ending of the first line: "\r\n" or "\n".
 	EOL string
 }
 
 // ScanHeaders reads the leading trace fields of msg. It never fails: a
 // message without headers simply has none. At most 100 fields are read.
-func ScanHeaders(msg []byte) TopHeaders {
-	h := TopHeaders{EOL: "\n"}
+func ScanHeaders(msg []byte) (h TopHeaders) {
+	h = TopHeaders{EOL: "\n"}
 	if i := bytes.IndexByte(msg, '\n'); i > 0 && msg[i-1] == '\r' {
 		h.EOL = "\r\n"
 	}
@@ -46,6 +51,12 @@ func ScanHeaders(msg []byte) TopHeaders {
 		h.FromLine = pos
 	}
 	h.ReturnPathEnd, h.TraceEnd = pos, pos
+	h.DeliveredToStart = -1
+	defer func() {
+		if h.DeliveredToStart < 0 {
+			h.DeliveredToStart = h.TraceEnd
+		}
+	}()
 	onlyReturnPath := true
 	for n := 0; n < maxTraceFields && pos < len(msg); n++ {
 		end := fieldEnd(msg, pos)
@@ -60,6 +71,9 @@ func ScanHeaders(msg []byte) TopHeaders {
 				h.ReturnPathEnd = end
 			}
 		case asciiEqualFold(name, "Delivered-To"):
+			if h.DeliveredToStart < 0 {
+				h.DeliveredToStart = pos
+			}
 			h.DeliveredTo = append(h.DeliveredTo, unfold(value))
 			onlyReturnPath = false
 		case asciiEqualFold(name, "X-Original-To"):
@@ -136,12 +150,28 @@ func sameAddress(a, b string) bool {
 
 // PrepareMessage returns the parts of the message to store for recipient:
 // the message without a leading mbox "From " line, with "Return-Path:
-// <sender>" and "Delivered-To: recipient" added on top as mode says.
-// Nothing is duplicated: a Delivered-To is added only when the topmost
-// leading Delivered-To is not this recipient; a Return-Path only when the
-// message has no leading Return-Path (HeadersAuto) or none with this sender
-// (HeadersYes). The parts share msg's memory.
+// <sender>" and "Delivered-To: recipient" added on top as mode says. It is
+// PrepareMailbox with the recipient as the mailbox.
 func PrepareMessage(msg []byte, sender, recipient string, mode HeaderMode) [][]byte {
+	return PrepareMailbox(msg, sender, recipient, "", mode)
+}
+
+// PrepareMailbox returns the parts of the message to store in the mailbox
+// of the address mailbox, reached from recipient (the address Postfix
+// handed over) by the agent's own alias expansion: the message without a
+// leading mbox "From " line, with "Return-Path: <sender>" on top and
+// Delivered-To fields below the leading Return-Path and X-Original-To
+// fields, as mode says.
+//
+// Nothing is duplicated: a Delivered-To for recipient is added only when
+// the topmost leading Delivered-To is not recipient (Postfix's pipe flag D
+// put it there); a Return-Path only when the message has no leading
+// Return-Path (HeadersAuto) or none with this sender (HeadersYes). When
+// mailbox is set and is not recipient, "Delivered-To: mailbox" goes above
+// them, so the message names its final mailbox first, as virtual(8) writes
+// it ("" means recipient). HeadersNo adds nothing. The parts share msg's
+// memory.
+func PrepareMailbox(msg []byte, sender, recipient, mailbox string, mode HeaderMode) [][]byte {
 	h := ScanHeaders(msg)
 	body := msg[h.FromLine:]
 	if mode == HeadersNo {
@@ -157,15 +187,20 @@ func PrepareMessage(msg []byte, sender, recipient string, mode HeaderMode) [][]b
 		}
 	}
 	addDT := len(h.DeliveredTo) == 0 || !sameAddress(h.DeliveredTo[0], recipient)
-	var parts [][]byte
+	addMB := mailbox != "" && !sameAddress(mailbox, recipient)
+	parts := make([][]byte, 0, 5)
 	if addRP {
 		parts = append(parts, []byte("Return-Path: <"+headerSafe(sender)+">"+h.EOL))
 	}
-	if addDT {
-		// Below the leading Return-Path, as Postfix orders them.
-		parts = append(parts, msg[h.FromLine:h.ReturnPathEnd])
-		parts = append(parts, []byte("Delivered-To: "+headerSafe(recipient)+h.EOL))
-		parts = append(parts, msg[h.ReturnPathEnd:])
+	if addDT || addMB {
+		parts = append(parts, msg[h.FromLine:h.DeliveredToStart])
+		if addMB {
+			parts = append(parts, []byte("Delivered-To: "+headerSafe(mailbox)+h.EOL))
+		}
+		if addDT {
+			parts = append(parts, []byte("Delivered-To: "+headerSafe(recipient)+h.EOL))
+		}
+		parts = append(parts, msg[h.DeliveredToStart:])
 	} else {
 		parts = append(parts, body)
 	}

@@ -34,6 +34,8 @@ func commands() map[string]command {
 		"check": {"check a slapd.conf and its schema (like slaptest)", func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			return cli.Check(ctx, args, stdout, stderr)
 		}},
+		"admin":  {"run the web administration (Jamm's site, domain and user admin)", cli.Admin},
+		"clean":  {"remove delete-marked accounts and domains (Jamm's cleaner)", cli.Clean},
 		"passwd": {"hash a password for userPassword or rootpw (like slappasswd)", cli.Passwd},
 		"import": {"load LDIF into a database while the server is stopped (like slapadd)", cli.Import},
 		"export": {"dump a database as LDIF (like slapcat)", func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) int {
@@ -45,7 +47,7 @@ func commands() map[string]command {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: hostdir COMMAND [options]")
 	fmt.Fprintln(w, "commands:")
-	for _, name := range []string{"serve", "check", "passwd", "import", "export"} {
+	for _, name := range []string{"serve", "check", "passwd", "import", "export", "admin", "clean"} {
 		if c, ok := commands()[name]; ok {
 			fmt.Fprintf(w, "  %-8s %s\n", name, c.summary)
 		}

@@ -11,12 +11,15 @@
 //     own virtual(8), the pipe transport to hostdir-deliver after Postfix
 //     expanded the aliases, and the pipe transport with the agent expanding
 //     aliases itself — checks maildirs, SMTP refusals, forwards and bounces
-//     caught by smtp-sink, and requires the three to give the same results.
+//     caught by smtp-sink, and requires the three to give the same results,
+//     down to the first Delivered-To and X-Original-To of each copy.
 //   - TestCrashRetry kills the agent at every step of a delivery (in-process
-//     fault injection through maildir.FS in a test build of the agent, and
-//     SIGKILL injected with strace into the real binary at its system
-//     calls), then checks that new/ holds a complete message or none and
-//     that Postfix's retry delivers it.
+//     fault injection through maildir.FS in a test build of the agent,
+//     testdata/crashagent, which runs the real command path through
+//     delivery.Command.Prepare, and SIGKILL injected with strace into the
+//     real binary at its system calls), then checks that new/ holds a
+//     complete message or none and that Postfix's retry, which passes
+//     -q ${queue_id}, leaves exactly one copy in new/ and nothing in tmp/.
 //   - BenchmarkPostfixDelivery measures deliveries per second through the
 //     same Postfix with smtp-source, agent against virtual(8).
 //

@@ -1,12 +1,63 @@
 // Package maildir writes messages into Maildir and Maildir++ mailboxes
 // durably, and keeps Maildir++ quota accounting (the maildirsize file).
 //
+// # Plain delivery (Writer.Deliver)
+//
 // A delivery creates the message in tmp/ with O_CREATE|O_EXCL and mode 0600,
 // writes it, fsyncs it, hard-links it into new/ (link fails instead of
 // overwriting, so names never collide), removes the tmp/ name and fsyncs
 // new/. Only after the fsync of new/ has returned is the message safe against
 // a crash, and only then does Deliver report success. On any failure the tmp/
 // file is removed and new/ holds no trace of the message.
+//
+// A process killed after the link into new/ but before its answer reached
+// Postfix leaves a complete message behind, and Postfix's retry delivers a
+// second copy: at least once, as with Postfix's own virtual(8).
+//
+// # Idempotent delivery (Writer.DeliverOnce)
+//
+// When the delivery has an identity — Postfix's pipe(8) passes ${queue_id}
+// — a delivery into one maildir happens exactly once per key, however often
+// the agent is killed and Postfix retries. The key (OnceKey) is a hash of
+// the queue id, the final recipient address, the maildir folder and the
+// message bytes. With X = OnceTmpName(key, size) = `<key>.<host>,S=<size>`
+// and the marker M = `<maildir>/hostdir-delivered/<key>`:
+//
+//  1. If M exists, an earlier attempt committed the message. If tmp/X still
+//     exists, that attempt died before moving it: rename tmp/X into new/
+//     and fsync new/ (outcome Completed). Otherwise the message is already
+//     in new/ (or the user has since read or deleted it): fsync new/ in case
+//     the killed attempt had not, write nothing, succeed (AlreadyDelivered).
+//  2. Otherwise remove a stale tmp/X an earlier attempt left unfinished,
+//     create tmp/X with O_EXCL, write it, fsync it, and fsync tmp/ (the
+//     name must be durable before anything refers to it).
+//  3. Create M (O_CREAT|O_EXCL, empty; hostdir-delivered/ is created on
+//     first use and its parent fsynced) and fsync hostdir-delivered/. This
+//     is the commit point: from here on the message counts as delivered
+//     and tmp/X is never removed by the writer.
+//  4. Rename tmp/X to new/`<sec>.M<usec>K<key>.<host>,S=<size>` (the time
+//     first, so readers order new mail as usual) and fsync new/ (Written).
+//
+// A crash before 3 leaves at most an unfinished tmp/X, which the retry
+// replaces; a crash after 3 leaves the marker, and the retry completes or
+// confirms the delivery. Either way new/ never holds a partial message and
+// ends up with exactly one copy. Errors after the commit point leave the
+// marker and tmp/X in place for the next attempt.
+//
+// Quota: the caller checks the quota only before a fresh write (DeliverOnce's
+// admit function, never for a committed message) and appends to maildirsize
+// only for the outcomes Written and Completed, after DeliverOnce returned:
+// the usage of a message is counted once, or not at all when the process
+// died between the rename and the append (Maildir++ accounting is advisory
+// and the next recalculation heals it).
+//
+// Markers older than MarkerMaxAge (10 days, longer than Postfix keeps a
+// message queued) are removed after a delivery, at most once a day per
+// maildir (ExpireMarkers). Limits: a tmp/X left for more than 36 hours is
+// removed by tmp/ cleaning (CleanTmp, IMAP servers), after which a retry
+// counts the message as delivered; Postfix retries within its
+// maximal_backoff_time (about an hour by default), far sooner. Two attempts
+// with the same key must not run at once; Postfix never runs them so.
 //
 // All file system access goes through the FS interface so tests can inject
 // failures; OS is the real implementation.

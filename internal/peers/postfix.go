@@ -631,9 +631,13 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 `)
 	if p.Opts.Agent != "" {
 		args := append([]string{p.Opts.Agent}, p.Opts.AgentArgs...)
-		args = append(args, "-f", "${sender}", "-a", "${recipient}")
+		// -q ${queue_id}: the agent's maildir deliveries are idempotent,
+		// so Postfix's retry after a killed attempt adds no second copy.
+		// Flag O adds X-Original-To (the recipient before Postfix's alias
+		// expansion, which only Postfix knows), as virtual(8) writes it.
+		args = append(args, "-f", "${sender}", "-a", "${recipient}", "-q", "${queue_id}")
 		fmt.Fprintf(&b, "hostdir   unix  -       n       n       -       -       pipe\n")
-		fmt.Fprintf(&b, "  flags=DRhu user=%s null_sender= argv=%s\n", p.User.Name, strings.Join(args, " "))
+		fmt.Fprintf(&b, "  flags=DORhu user=%s null_sender= argv=%s\n", p.User.Name, strings.Join(args, " "))
 	}
 	return b.String()
 }

@@ -52,7 +52,7 @@ func TestPostfixConfigText(t *testing.T) {
 			wantNot: []string{"hostdir_destination_recipient_limit"}},
 		{name: "agent", opts: PostfixOptions{Transport: TransportAgent, Agent: "/x/hostdir-deliver", AgentArgs: []string{"-c", "/x/a.cf"}},
 			want:      []string{"virtual_transport = hostdir", "hostdir_destination_recipient_limit = 1", "virtual_mailbox_maps = ldap:/c/ldap-accounts.cf"},
-			masterHas: []string{"flags=DRhu user=vmail null_sender= argv=/x/hostdir-deliver -c /x/a.cf -f ${sender} -a ${recipient}"}},
+			masterHas: []string{"flags=DORhu user=vmail null_sender= argv=/x/hostdir-deliver -c /x/a.cf -f ${sender} -a ${recipient} -q ${queue_id}"}},
 		{name: "agent-resolve", opts: PostfixOptions{Transport: TransportAgentResolve, Agent: "/x/d"},
 			want: []string{"virtual_alias_maps =\n", "virtual_mailbox_maps = ldap:/c/ldap-accounts.cf, ldap:/c/ldap-aliases.cf"}},
 	}

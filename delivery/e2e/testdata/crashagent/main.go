@@ -1,11 +1,11 @@
 // Command crashagent is hostdir-deliver with fault injection, built by the
-// e2e crash test (package hostdir/delivery/e2e). It delivers exactly like
-// the real agent — delivery.New with the -c configuration file, then
-// Agent.Deliver — but its maildir writer's file system counts every
-// operation (OpenFile, Mkdir, Link, Rename, Remove, Stat, ReadDir,
-// EvalSymlinks, and Write, Sync and Close on opened files) and the process
-// kills itself with SIGKILL just before the operation the environment
-// variable HOSTDIR_E2E_CRASH names:
+// e2e crash test (package hostdir/delivery/e2e). It runs the real command
+// path — delivery.ParseArgs and delivery.Main with the same flags — and
+// only uses the Command.Prepare hook to give the agent's maildir writer a
+// file system that counts every operation (OpenFile, Mkdir, Link, Rename,
+// Remove, Stat, ReadDir, EvalSymlinks, and Write, Sync and Close on opened
+// files) and kills the process with SIGKILL just before the operation the
+// environment variable HOSTDIR_E2E_CRASH names:
 //
 //	HOSTDIR_E2E_CRASH=N          SIGKILL before operation N (1-based)
 //	HOSTDIR_E2E_CRASH=N:partial  operation N is a Write: write half, then SIGKILL
@@ -14,19 +14,18 @@
 // HOSTDIR_E2E_OPS names a file that receives one line per operation
 // ("N op path"), so the test learns how many steps a delivery has.
 //
-// Usage: crashagent -c CONFIG -f SENDER -a RECIPIENT < message
+// Usage: as hostdir-deliver, e.g. crashagent -c CONFIG -f SENDER -a RECIPIENT -q QUEUEID < message
 package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"hostdir/delivery"
 	"hostdir/delivery/maildir"
@@ -37,29 +36,11 @@ func main() {
 }
 
 func run() int {
-	fl := flag.NewFlagSet("crashagent", flag.ContinueOnError)
-	cfgFile := fl.String("c", "", "configuration file")
-	sender := fl.String("f", "", "envelope sender")
-	rcpt := fl.String("a", "", "envelope recipient")
-	if err := fl.Parse(os.Args[1:]); err != nil {
+	cmd, err := delivery.ParseArgs(os.Args[1:])
+	if err != nil {
 		return delivery.UsageError(os.Stdin, os.Stdout, err.Error())
 	}
-	msg, err := io.ReadAll(os.Stdin)
-	if err != nil {
-		return answer(delivery.Tempf("4.3.0", err, "reading the message"))
-	}
-	cfg := delivery.DefaultConfig()
-	if *cfgFile != "" {
-		if err := cfg.LoadFile(*cfgFile); err != nil {
-			return answer(delivery.Tempf("4.3.5", err, "configuration error"))
-		}
-	}
-	a, err := delivery.New(cfg, nil)
-	if err != nil {
-		return answer(delivery.Tempf("4.3.5", err, "configuration error"))
-	}
-	defer a.Close()
-	cfs := &crashFS{FS: a.Maildir.FS}
+	cfs := &crashFS{}
 	spec := os.Getenv("HOSTDIR_E2E_CRASH")
 	switch {
 	case spec == "exit":
@@ -68,6 +49,7 @@ func run() int {
 		n, mode, _ := strings.Cut(spec, ":")
 		cfs.at, err = strconv.Atoi(n)
 		if err != nil {
+			delivery.Drain(os.Stdin, 10*time.Second)
 			return answer(delivery.Tempf("4.3.5", err, "bad HOSTDIR_E2E_CRASH"))
 		}
 		cfs.partial = mode == "partial"
@@ -78,12 +60,15 @@ func run() int {
 			return answer(delivery.Tempf("4.3.0", err, "ops log"))
 		}
 	}
-	a.Maildir.FS = cfs
-	e := delivery.AsError(a.Deliver(context.Background(), *sender, *rcpt, msg))
-	if e == nil && cfs.atExit {
+	cmd.Prepare = func(a *delivery.Agent) {
+		cfs.FS = a.Maildir.FS
+		a.Maildir.FS = cfs
+	}
+	exit := delivery.Main(context.Background(), cmd, os.Stdin, os.Stdout, os.Stderr)
+	if exit == delivery.ExitOK && cfs.atExit {
 		kill()
 	}
-	return answer(e)
+	return exit
 }
 
 func answer(e *delivery.Error) int {
