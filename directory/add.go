@@ -3,6 +3,7 @@ package directory
 import (
 	"errors"
 
+	"hostdir/directory/acl"
 	"hostdir/directory/dn"
 	"hostdir/directory/entry"
 	"hostdir/directory/filter"
@@ -96,9 +97,8 @@ func (s *Server) add(op *operation) {
 		op.sendResult(ce.code, "", ce.msg)
 		return
 	}
-	sub := op.subject(d)
-	if !sub.Root {
-		if e := s.addAccess(op, d, sub, ne, ndn); e != nil {
+	if acc := s.access(op, d); !granted(acc, acl.PrivAdd) {
+		if e := s.addAccess(op, d, acc, ne, ndn); e != nil {
 			op.sendResult(e.code, e.matched, e.msg)
 			return
 		}
@@ -121,30 +121,31 @@ func (s *Server) add(op *operation) {
 	op.sendResult(ldapwire.Success, "", "")
 }
 
-// addAccess checks, for a non-root writer, the parent (32), existence (68)
-// and access (50) as slapd does before adding.
-func (s *Server) addAccess(op *operation, d *database, sub *Subject, ne *entry.Entry, ndn string) *ldapError {
-	var parent *store.Entry
+// addAccess checks, for a writer the rules concern, the parent (32),
+// existence (68) and access (50) as back-mdb does before adding: add on
+// the parent's children (the empty DN's for a suffix entry), then on the
+// new entry.
+func (s *Server) addAccess(op *operation, d *database, acc Access, ne *entry.Entry, ndn string) *ldapError {
 	pndn := dn.ParentOf(ndn)
+	pt := &op.parent
+	pt.set(s.schema, nil, "")
 	if !d.isSuffix(ndn) {
 		p, err := d.backend.Get(op, pndn)
 		if err != nil {
 			code, matched, msg := op.resultOf(err)
 			return &ldapError{code: code, matched: matched, msg: msg}
 		}
-		parent = p
+		pt.set(s.schema, &p.Entry, pndn)
 	}
 	if _, err := d.backend.Get(op, ndn); err == nil {
 		return lerr(ldapwire.EntryAlreadyExists, "")
 	}
-	pt := &Target{NDN: pndn, AttrName: AttrChildren}
-	if parent != nil {
-		pt.DN, pt.Entry = parent.DN, &parent.Entry
-	}
-	if !s.allowed(op, sub, pt, LevelWrite) {
+	if !acc.Allowed(acl.Request{Entry: pt, Attr: acl.ChildrenAttr}, acl.PrivAdd) {
 		return lerr(ldapwire.InsufficientAccessRights, "no write access to parent")
 	}
-	if !s.allowed(op, sub, &Target{DN: ne.DN, NDN: ndn, Entry: ne, AttrName: AttrEntry}, LevelWrite) {
+	t := &op.target
+	t.set(s.schema, ne, ndn)
+	if !acc.Allowed(acl.Request{Entry: t, Attr: acl.EntryAttr}, acl.PrivAdd) {
 		return lerr(ldapwire.InsufficientAccessRights, "no write access to entry")
 	}
 	return nil

@@ -3,6 +3,7 @@ package directory
 import (
 	"strings"
 
+	"hostdir/directory/acl"
 	"hostdir/directory/entry"
 	"hostdir/directory/ldapwire"
 	"hostdir/directory/store"
@@ -193,35 +194,78 @@ type entryOut struct {
 	dn          string // as stored (pretty)
 	attrs       []entry.Attribute
 	hasChildren bool
-	full        *entry.Entry // for access checks (may be nil)
-	ndn         string
+	// all is true when attrs holds every attribute of the entry (not
+	// only the selected ones), so that appendEntry applies the selection.
+	all bool
+}
+
+// readCheck is the read access control of appendEntry: nil when reads
+// need no checks.
+type readCheck struct {
+	acc    Access
+	e      acl.Entry
+	values bool // check each value too
+	vals   [][]byte
+	buf    []byte
+}
+
+// canRead reports whether the attribute (and, with value, the value)
+// may be read.
+func (rc *readCheck) canRead(sc *schema.Schema, at *schema.AttributeType, opts string) bool {
+	return at != nil && acl.CanRead(rc.acc, rc.e, at, opts, nil)
+}
+
+// readableValues returns the values of vals that may be read.
+func (rc *readCheck) readableValues(sc *schema.Schema, at *schema.AttributeType, opts string, vals [][]byte) [][]byte {
+	rc.vals = rc.vals[:0]
+	for _, v := range vals {
+		n := v
+		if at.Equality != nil && at.Equality.Normalize != nil {
+			var err error
+			if rc.buf, err = at.Equality.AppendNormalize(rc.buf[:0], sc, v); err == nil {
+				n = rc.buf
+			}
+		}
+		if acl.CanRead(rc.acc, rc.e, at, opts, n) {
+			rc.vals = append(rc.vals, v)
+		}
+	}
+	return rc.vals
 }
 
 // appendEntry appends a SearchResultEntry for e with the selected
-// attributes. sub is used for access checks; nil means none are needed.
-func (s *Server) appendEntry(op *operation, dst []byte, e *entryOut, sel *attrSel, typesOnly bool, sub *Subject) []byte {
+// attributes, leaving out those rc (nil: no checks) refuses: as slapd's
+// send_search_entry, read on the attribute, then (rc.values) on each
+// value; an attribute whose values are all refused is sent without values.
+func (s *Server) appendEntry(op *operation, dst []byte, e *entryOut, sel *attrSel, typesOnly bool, rc *readCheck) []byte {
 	dst, w := ldapwire.StartEntry(dst, op.msgID, e.dn)
-	check := sub != nil && !sub.Root
 	for i := range e.attrs {
 		a := &e.attrs[i]
 		name, at, opts := outName(s.schema, a.Type)
-		if sel.hasOpts && !sel.wants(at, opts) {
+		if (e.all || sel.hasOpts) && !sel.wants(at, opts) {
 			continue
 		}
-		if check && !s.authz.Access(op, sub, &Target{DN: e.dn, NDN: e.ndn, Entry: e.full, Attr: at, AttrName: name}, LevelRead) {
+		if rc != nil && !rc.canRead(s.schema, at, opts) {
 			continue
 		}
-		if typesOnly {
+		switch {
+		case typesOnly:
 			dst = ldapwire.AppendAttr(dst, name)
-		} else {
+		case rc != nil && rc.values:
+			dst = ldapwire.AppendAttr(dst, name, rc.readableValues(s.schema, at, opts, a.Values)...)
+		default:
 			dst = ldapwire.AppendAttr(dst, name, a.Values...)
 		}
 	}
 	if sel.wantsAnyComputed() {
 		add := func(name string, val string) {
-			if check {
+			if rc != nil {
 				at := s.schema.AttributeType(name)
-				if !s.authz.Access(op, sub, &Target{DN: e.dn, NDN: e.ndn, Entry: e.full, Attr: at, AttrName: name}, LevelRead) {
+				if !rc.canRead(s.schema, at, "") {
+					return
+				}
+				if !typesOnly && rc.values && len(rc.readableValues(s.schema, at, "", [][]byte{[]byte(val)})) == 0 {
+					dst = ldapwire.AppendAttr(dst, name)
 					return
 				}
 			}

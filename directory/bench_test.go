@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"hostdir/directory/acl"
 	"hostdir/directory/config"
 	"hostdir/directory/entry"
 	"hostdir/directory/ldapwire"
@@ -38,13 +40,34 @@ func readFrame(r io.Reader, buf []byte) ([]byte, error) {
 	return buf[:hdr+n], nil
 }
 
+// howtoRules returns the access rules of the HOWTO's slapd.conf in their
+// OpenLDAP 2.5 form (testdata/howto-slapd-2.5.conf).
+func howtoRules(t testing.TB) []acl.Rule {
+	t.Helper()
+	cfg, err := config.Load(filepath.Join("..", "testdata", "howto-slapd-2.5.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg.Databases[0].Access
+}
+
 // BenchmarkPostfixSearchRoundTrip measures one Postfix-style lookup (an
 // anonymous subtree search on an indexed mail value for one attribute) on
-// one connection, request to SearchResultDone, over loopback TCP.
-func BenchmarkPostfixSearchRoundTrip(b *testing.B) {
+// one connection, request to SearchResultDone, over loopback TCP, without
+// access rules.
+func BenchmarkPostfixSearchRoundTrip(b *testing.B) { benchRoundTrip(b, false) }
+
+// BenchmarkPostfixSearchRoundTripHOWTO is BenchmarkPostfixSearchRoundTrip
+// under the HOWTO's access rules (2.5 form).
+func BenchmarkPostfixSearchRoundTripHOWTO(b *testing.B) { benchRoundTrip(b, true) }
+
+func benchRoundTrip(b *testing.B, howto bool) {
 	ts := newTestServer(b, func(cfg *configT, o *Options) {
 		none := config.LogLevel(0)
 		o.LogLevel = &none
+		if howto {
+			cfg.Databases[0].Access = howtoRules(b)
+		}
 	})
 	ts.load(b)
 	nc, err := net.Dial("tcp", ts.addr)
@@ -91,10 +114,20 @@ func (discardConn) LocalAddr() net.Addr              { return &net.TCPAddr{IP: n
 // BenchmarkSearchHandler measures the server's handling of a decoded
 // Postfix search (compile the filter, plan through the index, read and
 // encode the entry, write) over a 10,000-entry store, without network.
-func BenchmarkSearchHandler(b *testing.B) {
+func BenchmarkSearchHandler(b *testing.B) { benchSearchHandler(b, false) }
+
+// BenchmarkSearchHandlerHOWTO is BenchmarkSearchHandler under the HOWTO's
+// access rules (2.5 form).
+func BenchmarkSearchHandlerHOWTO(b *testing.B) { benchSearchHandler(b, true) }
+
+func benchSearchHandler(b *testing.B, howto bool) {
 	cfg := testConfig(b)
 	none := config.LogLevel(0)
-	srv, err := Open(cfg, Options{LogLevel: &none})
+	o := Options{LogLevel: &none}
+	if howto {
+		cfg.Databases[0].Access = howtoRules(b)
+	}
+	srv, err := Open(cfg, o)
 	if err != nil {
 		b.Fatal(err)
 	}

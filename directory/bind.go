@@ -3,6 +3,7 @@ package directory
 import (
 	"errors"
 
+	"hostdir/directory/acl"
 	"hostdir/directory/ldapwire"
 	"hostdir/directory/password"
 	"hostdir/directory/store"
@@ -131,16 +132,20 @@ func (s *Server) checkEntryPassword(op *operation, d *database, ndn string, pw [
 		return false
 	}
 	at := s.schema.AttributeType("userPassword")
-	sub := op.subject(d)
+	// slapd checks auth on each value with the connection anonymous.
+	acc := s.anonAccess(op, d)
+	check := !granted(acc, acl.PrivAuth)
+	t := &op.target
+	t.set(s.schema, &e.Entry, e.NDN)
 	for _, a := range e.Attrs {
-		t, _, err := s.schema.AttributeDescription(a.Type)
-		if err != nil || t != at {
+		typ, opts := splitDesc(a.Type)
+		if opts != "" || s.schema.AttributeType(typ) != at {
 			continue
 		}
-		if !s.allowed(op, sub, &Target{DN: e.DN, NDN: e.NDN, Entry: &e.Entry, Attr: at, AttrName: "userPassword"}, LevelAuth) {
-			return false
-		}
 		for _, v := range a.Values {
+			if check && !acl.CanAuth(acc, t, at, s.norm(at, v)) {
+				continue
+			}
 			if ok, _ := password.Verify(string(v), pw); ok {
 				return true
 			}

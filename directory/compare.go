@@ -3,6 +3,7 @@ package directory
 import (
 	"bytes"
 
+	"hostdir/directory/acl"
 	"hostdir/directory/entry"
 	"hostdir/directory/filter"
 	"hostdir/directory/ldapwire"
@@ -37,14 +38,14 @@ func (s *Server) compare(op *operation) {
 		return
 	}
 	var en *entry.Entry
-	var sub *Subject
+	var acc Access
 	switch {
 	case ndn == "":
 		en = s.rootDSEEntry()
-		sub = &Subject{Root: true}
+		acc = s.access(op, nil)
 	case ndn == s.subschemaNDN():
 		en = s.subschemaEntry()
-		sub = &Subject{Root: true}
+		acc = s.access(op, nil)
 	default:
 		d := s.selectDB(ndn)
 		if d == nil {
@@ -55,20 +56,16 @@ func (s *Server) compare(op *operation) {
 			op.sendResult(e.code, "", e.msg)
 			return
 		}
+		acc = s.access(op, d)
 		se, err := d.backend.Get(op, ndn)
 		if err != nil {
 			op.fail(err)
 			return
 		}
 		en = &se.Entry
-		sub = op.subject(d)
 	}
 	if ctl.assert != nil && ctl.assert.Eval(filter.Entry{E: en, Schema: s.schema}) != filter.True {
 		op.sendResult(ldapwire.AssertionFailed, "", "")
-		return
-	}
-	if !s.allowed(op, sub, &Target{DN: en.DN, NDN: ndn, Entry: en, Attr: at, AttrName: desc, Value: r.Value}, LevelCompare) {
-		op.sendResult(ldapwire.InsufficientAccessRights, "", "")
 		return
 	}
 	isOC := at.HasName("objectClass")
@@ -87,6 +84,16 @@ func (s *Server) compare(op *operation) {
 	} else {
 		want = s.norm(at, r.Value)
 	}
+	// compare on the attribute and value; refused: noSuchObject unless
+	// the subject may disclose the entry (back-mdb's compare).
+	if !granted(acc, acl.PrivCompare) {
+		t := &op.target
+		t.set(s.schema, en, ndn)
+		if code := acl.Compare(acc, t, at, normOpts(opts), want); code != acl.ResultSuccess {
+			op.sendResult(ldapwire.ResultCode(code), "", "")
+			return
+		}
+	}
 	found := false
 	for _, a := range en.Attrs {
 		t, o := splitDesc(a.Type)
@@ -103,6 +110,16 @@ func (s *Server) compare(op *operation) {
 		}
 	}
 	if !found {
+		// slap_compare_entry: an answer other than true or false is
+		// noSuchObject unless the subject may disclose the entry.
+		if !granted(acc, acl.PrivDisclose) {
+			t := &op.target
+			t.set(s.schema, en, ndn)
+			if !acl.CanDisclose(acc, t) {
+				op.sendResult(ldapwire.NoSuchObject, "", "")
+				return
+			}
+		}
 		op.sendResult(ldapwire.NoSuchAttribute, "", "")
 		return
 	}

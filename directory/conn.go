@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"runtime/debug"
 	"sync"
@@ -35,7 +36,9 @@ type conn struct {
 	kind listenKind
 	fd   int
 	peer string // "IP=1.2.3.4:5678" as logged
-	self string // "IP=127.0.0.1:389" as logged
+	// peerAddr is the peer's TCP address (zero for ldapi://).
+	peerAddr netip.AddrPort
+	self     string // "IP=127.0.0.1:389" as logged
 
 	// nc is the connection requests are read from and responses written
 	// to; StartTLS replaces it while nothing else runs.
@@ -87,6 +90,9 @@ func newConn(s *Server, nc net.Conn, id uint64, kind listenKind, laddr net.Addr)
 	}
 	c.idle.L = &c.mu
 	c.peer = addrString(nc.RemoteAddr(), kind)
+	if ta, ok := nc.RemoteAddr().(*net.TCPAddr); ok {
+		c.peerAddr = ta.AddrPort()
+	}
 	c.self = addrString(laddr, kind)
 	if kind == kindLDAPI {
 		c.peer = c.self

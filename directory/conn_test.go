@@ -13,34 +13,58 @@ import (
 	ber "github.com/go-asn1-ber/asn1-ber"
 	"github.com/go-ldap/ldap/v3"
 
+	"hostdir/directory/acl"
 	"hostdir/directory/config"
 	"hostdir/directory/ldapwire"
 )
 
 // blockingAuthz blocks read access to entries until released or the
-// operation is cancelled; it panics on the attribute "cn".
+// operation is cancelled; it panics on the attribute "cn". Otherwise it
+// grants what slapd's default grants (read).
 type blockingAuthz struct {
 	release chan struct{}
 	entered chan struct{}
 }
 
-func (b *blockingAuthz) Access(ctx context.Context, sub *Subject, t *Target, level Level) bool {
-	if t.AttrName == "cn" {
+func (b *blockingAuthz) Begin(ctx context.Context, sub *Subject, db *config.Database, fetch acl.Fetcher) Access {
+	return &blockingAccess{b: b, ctx: ctx, root: sub.Root}
+}
+
+type blockingAccess struct {
+	b    *blockingAuthz
+	ctx  context.Context
+	root bool
+}
+
+func (a *blockingAccess) Allowed(r acl.Request, want acl.Priv) bool {
+	if a.root {
+		return true
+	}
+	if r.Attr.HasName("cn") {
 		panic("test panic in authorizer")
 	}
-	if t.AttrName == AttrEntry && strings.HasPrefix(t.NDN, "mail=user@") {
+	if r.Attr == acl.EntryAttr && want&acl.PrivRead != 0 && strings.HasPrefix(r.Entry.NDN(), "mail=user@") {
 		select {
-		case b.entered <- struct{}{}:
+		case a.b.entered <- struct{}{}:
 		default:
 		}
 		select {
-		case <-b.release:
-		case <-ctx.Done():
+		case <-a.b.release:
+		case <-a.ctx.Done():
 			return false
 		}
 	}
-	return level <= LevelRead
+	return want&^acl.LevelRead == 0
 }
+
+func (a *blockingAccess) Granted() acl.Priv {
+	if a.root {
+		return acl.PrivAll
+	}
+	return 0
+}
+func (a *blockingAccess) ValueRules() bool { return false }
+func (a *blockingAccess) Release()         {}
 
 func TestPipelining(t *testing.T) {
 	ts := newTestServer(t)

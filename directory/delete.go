@@ -1,6 +1,7 @@
 package directory
 
 import (
+	"hostdir/directory/acl"
 	"hostdir/directory/dn"
 	"hostdir/directory/filter"
 	"hostdir/directory/ldapwire"
@@ -43,26 +44,30 @@ func (s *Server) delete(op *operation) {
 		op.sendResult(e.code, "", e.msg)
 		return
 	}
-	sub := op.subject(d)
-	if !sub.Root || ctl.assert != nil {
+	acc := s.access(op, d)
+	if check := !granted(acc, acl.PrivDelete); check || ctl.assert != nil {
 		en, err := d.backend.Get(op, ndn)
 		if err != nil {
 			op.fail(err)
 			return
 		}
-		if !sub.Root {
+		if check {
 			pndn := dn.ParentOf(ndn)
-			pt := &Target{NDN: pndn, AttrName: AttrChildren}
+			pt := &op.parent
+			pt.set(s.schema, nil, "")
 			if !d.isSuffix(ndn) {
+				pt.set(s.schema, nil, pndn)
 				if p, err := d.backend.Get(op, pndn); err == nil {
-					pt.DN, pt.Entry = p.DN, &p.Entry
+					pt.e = &p.Entry
 				}
 			}
-			if !s.allowed(op, sub, pt, LevelWrite) {
+			if !acc.Allowed(acl.Request{Entry: pt, Attr: acl.ChildrenAttr}, acl.PrivDelete) {
 				op.sendResult(ldapwire.InsufficientAccessRights, "", "no write access to parent")
 				return
 			}
-			if !s.allowed(op, sub, &Target{DN: en.DN, NDN: ndn, Entry: &en.Entry, AttrName: AttrEntry}, LevelWrite) {
+			t := &op.target
+			t.set(s.schema, &en.Entry, ndn)
+			if !acc.Allowed(acl.Request{Entry: t, Attr: acl.EntryAttr}, acl.PrivDelete) {
 				op.sendResult(ldapwire.InsufficientAccessRights, "", "no write access to entry")
 				return
 			}

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"time"
 
+	"hostdir/directory/acl"
 	"hostdir/directory/entry"
 	"hostdir/directory/ldapwire"
 	"hostdir/directory/password"
@@ -165,9 +166,10 @@ func (s *Server) passwdModify(op *operation) {
 		op.fail(err)
 		return
 	}
-	sub := op.subject(d)
+	acc := s.access(op, d)
+	check := !granted(acc, acl.PrivWrite)
 	at := s.schema.AttributeType("userPassword")
-	err = d.backend.Modify(op, ndn, func(en *entry.Entry) error {
+	err = s.checkedModify(op, d, ndn, check, func(en *entry.Entry) error {
 		if req.HasOldPasswd {
 			ok := false
 			if a := findAttr(s.schema, en, at, ""); a != nil {
@@ -182,9 +184,16 @@ func (s *Server) passwdModify(op *operation) {
 				return lerr(ldapwire.UnwillingToPerform, "unwilling to verify old password")
 			}
 		}
-		if !s.allowed(op, sub, &Target{DN: en.DN, NDN: ndn, Entry: en, Attr: at, AttrName: "userPassword"}, LevelWrite) {
-			return lerr(ldapwire.InsufficientAccessRights, "")
+		// slapd runs an internal modify replacing userPassword.
+		if check {
+			t := &op.target
+			t.set(s.schema, en, ndn)
+			if acl.PasswordModify(acc, t, at, s.norm(at, []byte(hashed))) != acl.ResultSuccess {
+				return lerr(ldapwire.InsufficientAccessRights, "")
+			}
 		}
+		return nil
+	}, func(en *entry.Entry) error {
 		if i := findAttrIndex(s.schema, en, at, ""); i >= 0 {
 			en.Attrs[i].Values = [][]byte{[]byte(hashed)}
 		} else {

@@ -2,10 +2,12 @@ package directory
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math/big"
 	"strings"
 
+	"hostdir/directory/acl"
 	"hostdir/directory/entry"
 	"hostdir/directory/filter"
 	"hostdir/directory/ldapwire"
@@ -79,19 +81,32 @@ func (s *Server) modify(op *operation) {
 			return
 		}
 	}
-	sub := op.subject(d)
-	err := d.backend.Modify(op, ndn, func(en *entry.Entry) error {
+	acc := s.access(op, d)
+	check := !granted(acc, acl.PrivWrite)
+	var amods []acl.Mod
+	if check {
+		amods = make([]acl.Mod, len(mods))
+		for i, m := range mods {
+			am := acl.Mod{Op: acl.ModOp(m.op), Attr: m.at, Options: m.opts}
+			for _, v := range m.vals {
+				am.Values = append(am.Values, append([]byte(nil), s.norm(m.at, v)...))
+			}
+			amods[i] = am
+		}
+	}
+	err := s.checkedModify(op, d, ndn, check, func(en *entry.Entry) error {
 		if ctl.assert != nil && ctl.assert.Eval(filter.Entry{E: en, Schema: s.schema}) != filter.True {
 			return lerr(ldapwire.AssertionFailed, "")
 		}
-		if !sub.Root {
-			for _, m := range mods {
-				t := &Target{DN: en.DN, NDN: ndn, Entry: en, Attr: m.at, AttrName: m.desc}
-				if !s.allowed(op, sub, t, LevelWrite) {
-					return lerr(ldapwire.InsufficientAccessRights, "")
-				}
+		if check {
+			t := &op.target
+			t.set(s.schema, en, ndn)
+			if acl.Modify(acc, t, amods) != acl.ResultSuccess {
+				return lerr(ldapwire.InsufficientAccessRights, "")
 			}
 		}
+		return nil
+	}, func(en *entry.Entry) error {
 		oldSC := ""
 		if a := findAttr(s.schema, en, s.schema.AttributeType(atStructuralObjectClass), ""); a != nil && len(a.Values) > 0 {
 			oldSC = string(a.Values[0])
@@ -110,11 +125,81 @@ func (s *Server) modify(op *operation) {
 	op.sendResult(ldapwire.Success, "", "")
 }
 
+// errEntryChanged reports that an entry changed between its access
+// check and its modification.
+var errEntryChanged = errors.New("entry changed since its access check")
+
+// checkedModify modifies the entry ndn of d with change, after pre has
+// accepted it. pre makes the checks that come before the change in
+// slapd's order (assertion, access control). With readFirst, pre runs
+// on the entry read outside the store's write transaction (access
+// control may read group entries, which the transaction must not) and
+// the change is made only if the entry is still the same, retrying
+// otherwise; without, pre runs inside the transaction.
+func (s *Server) checkedModify(op *operation, d *database, ndn string, readFirst bool, pre, change func(en *entry.Entry) error) error {
+	if !readFirst {
+		return d.backend.Modify(op, ndn, func(en *entry.Entry) error {
+			if err := pre(en); err != nil {
+				return err
+			}
+			return change(en)
+		})
+	}
+	for attempt := 0; ; attempt++ {
+		before, err := d.backend.Get(op, ndn)
+		if err != nil {
+			return err
+		}
+		if err := pre(&before.Entry); err != nil {
+			return err
+		}
+		err = d.backend.Modify(op, ndn, func(en *entry.Entry) error {
+			if !sameEntry(en, &before.Entry) {
+				return errEntryChanged
+			}
+			return change(en)
+		})
+		if !errors.Is(err, errEntryChanged) || attempt == 10 {
+			return err
+		}
+	}
+}
+
+// sameEntry reports whether a and b have the same DN, attributes and
+// values, in the same order.
+func sameEntry(a, b *entry.Entry) bool {
+	if a.DN != b.DN || len(a.Attrs) != len(b.Attrs) {
+		return false
+	}
+	for i := range a.Attrs {
+		x, y := &a.Attrs[i], &b.Attrs[i]
+		if x.Type != y.Type || len(x.Values) != len(y.Values) {
+			return false
+		}
+		for k := range x.Values {
+			if !bytes.Equal(x.Values[k], y.Values[k]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // finishModified checks a modified entry against the schema and updates
 // its operational attributes.
 func (s *Server) finishModified(op *operation, d *database, en *entry.Entry, oldSC string) error {
 	if err := s.schema.CheckEntry(en); err != nil {
-		return checkErr(err)
+		ce := checkErr(err)
+		// slapd's entry_schema_check words a single-valued type with
+		// several values (the request itself gave one value each).
+		if typ, ok := strings.CutSuffix(ce.msg, ": multiple values provided"); ok && ce.code == ldapwire.ConstraintViolation {
+			t, _ := splitDesc(typ)
+			if at := s.schema.AttributeType(t); at != nil {
+				typ = at.Name()
+			}
+			ce.msg = "attribute '" + typ + "' cannot have multiple values"
+		}
+		return ce
 	}
 	sc, err := s.schema.StructuralClass(en)
 	if err != nil {
@@ -173,6 +258,11 @@ func (s *Server) checkMods(changes []ldapwire.Change) ([]mod, *ldapError) {
 				}
 			}
 			m.vals = append(m.vals, append([]byte(nil), v...))
+		}
+		// slap_mods_check's rough single-value check (adds only; a replace
+		// is left to the schema check of the result).
+		if len(m.vals) > 1 && ch.Op == ldapwire.ModAdd && at.SingleValue {
+			return nil, lerr(ldapwire.ConstraintViolation, desc+": multiple values provided")
 		}
 		if len(m.vals) > 1 && ch.Op != ldapwire.ModDelete {
 			if i := s.dupIndex(at, m.vals); i >= 0 {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 
+	"hostdir/directory/acl"
 	"hostdir/directory/dn"
 	"hostdir/directory/entry"
 	"hostdir/directory/filter"
@@ -19,7 +20,7 @@ import (
 // database, or the rename of a suffix entry (71 "cannot rename between
 // DSAs"); restrictions (8); access to the parent's children (50 "no write
 // access to parent's children", checked before the entry is looked up);
-// the entry (32 with the matched DN); the new superior (32 "new superior
+// the entry (32 with the matched DN; 50 "no write access to old entry"); the new superior (32 "new superior
 // not found", 53 "cannot place an entry below itself", 50 "no write access
 // to new superior's children"); the assertion control (122); the new
 // entry: new RDN values added, old ones removed with deleteoldrdn, schema
@@ -85,13 +86,26 @@ func (s *Server) modrdn(op *operation) {
 		op.sendResult(e.code, "", e.msg)
 		return
 	}
-	sub := op.subject(d)
-	if !sub.Root {
-		pt := &Target{NDN: oldParentNDN, AttrName: AttrChildren}
+	// Access as back-mdb checks it: on the old parent's children write
+	// when the entry stays under it, delete when it moves (a new superior
+	// equal to the old parent is ignored); write on the entry; add on
+	// the new superior's children; then, as the modification slapd makes
+	// of the RDN values, add on the new RDN's values and, with
+	// deleteoldrdn, delete on the old one's.
+	acc := s.access(op, d)
+	check := !granted(acc, acl.PrivWrite)
+	moves := r.HasNewSuperior && supNDN != oldParentNDN
+	if check {
+		pt := &op.parent
+		pt.set(s.schema, nil, oldParentNDN)
 		if p, err := d.backend.Get(op, oldParentNDN); err == nil {
-			pt.DN, pt.Entry = p.DN, &p.Entry
+			pt.e = &p.Entry
 		}
-		if !s.allowed(op, sub, pt, LevelWrite) {
+		want := acl.PrivWrite
+		if moves {
+			want = acl.PrivDelete
+		}
+		if !acc.Allowed(acl.Request{Entry: pt, Attr: acl.ChildrenAttr}, want) {
 			op.sendResult(ldapwire.InsufficientAccessRights, "", "no write access to parent's children")
 			return
 		}
@@ -101,8 +115,10 @@ func (s *Server) modrdn(op *operation) {
 		op.fail(err)
 		return
 	}
-	if !s.allowed(op, sub, &Target{DN: old.DN, NDN: ndn, Entry: &old.Entry, AttrName: AttrEntry}, LevelWrite) {
-		op.sendResult(ldapwire.InsufficientAccessRights, "", "no write access to entry")
+	t := &op.target
+	t.set(s.schema, &old.Entry, ndn)
+	if check && !acc.Allowed(acl.Request{Entry: t, Attr: acl.EntryAttr}, acl.PrivWrite) {
+		op.sendResult(ldapwire.InsufficientAccessRights, "", "no write access to old entry")
 		return
 	}
 	parentPretty := ""
@@ -120,9 +136,13 @@ func (s *Server) modrdn(op *operation) {
 			op.fail(err)
 			return
 		}
-		if !s.allowed(op, sub, &Target{DN: sp.DN, NDN: supNDN, Entry: &sp.Entry, AttrName: AttrChildren}, LevelWrite) {
-			op.sendResult(ldapwire.InsufficientAccessRights, "", "no write access to new superior's children")
-			return
+		if check && moves {
+			st := &op.parent
+			st.set(s.schema, &sp.Entry, supNDN)
+			if !acc.Allowed(acl.Request{Entry: st, Attr: acl.ChildrenAttr}, acl.PrivAdd) {
+				op.sendResult(ldapwire.InsufficientAccessRights, "", "no write access to new superior's children")
+				return
+			}
 		}
 		parentPretty = sp.DN
 		if supPretty != "" && parentPretty == "" {
@@ -134,6 +154,10 @@ func (s *Server) modrdn(op *operation) {
 	newDN := newRDNPretty
 	if parentPretty != "" {
 		newDN += "," + parentPretty
+	}
+	if check && !s.rdnValuesAccess(acc, t, rdnDN.RDNs[0], old.DN, r.DeleteOldRDN) {
+		op.sendResult(ldapwire.InsufficientAccessRights, "", "")
+		return
 	}
 	err = d.backend.Rename(op, ndn, func(en *entry.Entry) error {
 		if ctl.assert != nil && ctl.assert.Eval(filter.Entry{E: en, Schema: s.schema}) != filter.True {
@@ -184,6 +208,35 @@ func (s *Server) modrdn(op *operation) {
 		return
 	}
 	op.sendResult(ldapwire.Success, "", "")
+}
+
+// rdnValuesAccess checks the modification a rename makes of the RDN
+// values of t: add on each value of the new RDN, and with deleteOld
+// delete on each value of the old one (oldDN's first RDN).
+func (s *Server) rdnValuesAccess(acc Access, t *aclEntry, newRDN dn.RDN, oldDN string, deleteOld bool) bool {
+	check := func(rdn dn.RDN, want acl.Priv) bool {
+		for _, ava := range rdn {
+			name, _ := splitDesc(ava.Type)
+			at := s.schema.AttributeType(name)
+			if at == nil {
+				continue
+			}
+			v := s.norm(at, []byte(ava.Value))
+			if !acc.Allowed(acl.Request{Entry: t, Attr: at, Value: v}, want) {
+				return false
+			}
+		}
+		return true
+	}
+	if !check(newRDN, acl.PrivAdd) {
+		return false
+	}
+	if deleteOld {
+		if od, err := dn.Parse(oldDN); err == nil && len(od.RDNs) > 0 && !check(od.RDNs[0], acl.PrivDelete) {
+			return false
+		}
+	}
+	return true
 }
 
 // inRDN reports whether ava (type and value) is one of rdn's AVAs.

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"hostdir/directory/acl"
 	"hostdir/directory/ldapwire"
 	"hostdir/directory/store"
 )
@@ -27,6 +28,17 @@ type operation struct {
 	responded bool // the final response was sent (or suppressed)
 	nentries  int
 
+	// access control (see Server.access)
+	subj        Subject
+	acc         Access
+	db          *database
+	fetchFn     acl.Fetcher // op.fetchEntry, bound once
+	fetched     []aclEntry  // entries fetched for group clauses
+	inTx        bool        // inside a store read transaction: no fetching
+	fetchMissed bool        // a fetch was refused because of inTx
+	target      aclEntry    // the acl view of the operation's entry
+	parent      aclEntry    // and of its parent
+
 	// context state
 	mu        sync.Mutex
 	done      chan struct{}
@@ -42,6 +54,9 @@ type operation struct {
 // getOp returns a reset operation from the pool.
 func (s *Server) getOp() *operation {
 	op := s.opPool.Get().(*operation)
+	if op.fetchFn == nil {
+		op.fetchFn = op.fetchEntry
+	}
 	return op
 }
 
@@ -55,8 +70,15 @@ func (s *Server) putOp(op *operation) {
 	if cap(buf) > maxKeep {
 		buf = nil
 	}
-	msg := op.msg
-	*op = operation{pdu: pdu, buf: buf, msg: msg}
+	if op.acc != nil {
+		op.acc.Release()
+	}
+	msg, fetchFn := op.msg, op.fetchFn
+	fetched := op.fetched[:0]
+	for i := range op.fetched {
+		op.fetched[i] = aclEntry{}
+	}
+	*op = operation{pdu: pdu, buf: buf, msg: msg, fetchFn: fetchFn, fetched: fetched}
 	s.opPool.Put(op)
 }
 
@@ -196,7 +218,11 @@ func (op *operation) resultOf(err error) (ldapwire.ResultCode, string, string) {
 		}
 		return ldapwire.Other, "", "operation abandoned"
 	case errors.Is(err, store.ErrNoSuchObject), errors.Is(err, store.ErrNoSuchParent):
-		return ldapwire.NoSuchObject, op.c.srv.prettyMatched(store.MatchedDN(err)), ""
+		m := store.MatchedDN(err)
+		if m != "" && op.maskMatched() && !op.mayDisclose(m) {
+			m = ""
+		}
+		return ldapwire.NoSuchObject, op.c.srv.prettyMatched(m), ""
 	case errors.Is(err, store.ErrAlreadyExists):
 		return ldapwire.EntryAlreadyExists, "", ""
 	case errors.Is(err, store.ErrNotUnderSuffix):
@@ -227,4 +253,37 @@ func (s *Server) prettyMatched(m string) string {
 		return p
 	}
 	return m
+}
+
+// maskMatched reports whether op's matched DN depends on disclose: for
+// searches and compares (back-mdb's other operations return it to
+// anybody, as slapd 2.5 does).
+func (op *operation) maskMatched() bool {
+	switch op.msg.Op {
+	case ldapwire.OpSearchRequest, ldapwire.OpCompareRequest:
+		return true
+	}
+	return false
+}
+
+// mayDisclose reports whether op's subject may learn that the entry dn
+// (a matched DN) exists: slapd returns a matched DN only with disclose
+// on the matched entry.
+func (op *operation) mayDisclose(dnStr string) bool {
+	acc := op.acc
+	if acc == nil || granted(acc, acl.PrivDisclose) {
+		return true
+	}
+	s := op.c.srv
+	_, ndn, err := s.schema.PrettyNormalDN(dnStr)
+	if err != nil || op.db == nil {
+		return false
+	}
+	e, err := op.db.backend.Get(op, ndn)
+	if err != nil {
+		return false
+	}
+	t := &op.parent
+	t.set(s.schema, &e.Entry, ndn)
+	return acl.CanDisclose(acc, t)
 }

@@ -32,7 +32,7 @@ func TestRootDSE(t *testing.T) {
 		{nil, []string{"objectClass"}},
 		{[]string{"*"}, []string{"objectClass"}},
 		{[]string{"+"}, []string{"structuralObjectClass", "namingContexts", "supportedControl", "supportedExtension",
-			"supportedFeatures", "supportedLDAPVersion", "vendorName", "vendorVersion", "entryDN", "subschemaSubentry"}},
+			"supportedFeatures", "supportedLDAPVersion", "entryDN", "subschemaSubentry"}},
 		{[]string{"namingContexts", "supportedLDAPVersion"}, []string{"namingContexts", "supportedLDAPVersion"}},
 		{[]string{"1.1"}, nil},
 	}

@@ -6,12 +6,6 @@ import (
 	"hostdir/schema"
 )
 
-// Vendor identification published in the root DSE (RFC 3045).
-const (
-	VendorName    = "hostdir"
-	VendorVersion = "hostdir 0.1"
-)
-
 // supportedControls are the controls the server implements, in slapd's
 // order.
 var supportedControls = []string{
@@ -67,10 +61,8 @@ func (s *Server) buildRootDSE() rootDSEInfo {
 	add("supportedExtension", exts...)
 	add("supportedFeatures", supportedFeatures...)
 	add("supportedLDAPVersion", "3")
-	if s.schema.AttributeType("vendorName") != nil {
-		add("vendorName", VendorName)
-		add("vendorVersion", VendorVersion)
-	}
+	// No vendorName/vendorVersion (RFC 3045): slapd 2.5 publishes none,
+	// and clients must not be able to tell the servers apart.
 	add(atEntryDN, "")
 	add(atSubschemaSubentry, schema.SubschemaDN)
 	return rootDSEInfo{e: e}

@@ -8,49 +8,135 @@ import (
 	"strings"
 	"time"
 
+	"hostdir/directory/acl"
 	"hostdir/directory/entry"
 	"hostdir/directory/filter"
 	"hostdir/directory/ldapwire"
 	"hostdir/directory/store"
-	"hostdir/schema"
 )
 
 // flushAt is the size of buffered search responses that triggers a write.
 const flushAt = 32 << 10
 
 // searchState is the per-operation state of a search (kept in a pool so
-// that the search path does not allocate its callback).
+// that the search path does not allocate its callbacks).
 type searchState struct {
-	s           *Server
-	sel         attrSel
-	op          *operation
-	sub         *Subject // nil when reads need no checks
-	typesOnly   bool
-	filterAttrs []*schema.AttributeType
-	out         entryOut
-	emitFn      func(*store.Entry) error
+	s         *Server
+	sel       attrSel
+	op        *operation
+	typesOnly bool
+	out       entryOut
+	emitFn    func(*store.Entry) error
+
+	// Access control; acc is nil when the subject reads everything.
+	acc       Access
+	f         *filter.Filter
+	fe        filter.Entry
+	scratch   filter.Scratch
+	ae        aclEntry
+	rc        readCheck
+	itemFn    filter.AccessFunc // ss.filterItem, bound once
+	limit     int               // size limit counted here (0: none or the store's)
+	deferring bool              // entries are kept for after the store's transaction
+	deferred  []store.Entry
 }
 
-// emit encodes one entry returned by the store.
+// emit is the store's callback: it sends one entry, or keeps it for later
+// when its access control needs an entry the store transaction must not
+// read (a group entry).
 func (ss *searchState) emit(se *store.Entry) error {
-	s, op, sub := ss.s, ss.op, ss.sub
+	op := ss.op
 	if err := op.Err(); err != nil {
 		return err
 	}
-	if sub != nil && !sub.Root {
-		t := Target{DN: se.DN, NDN: se.NDN, Entry: &se.Entry, AttrName: AttrEntry}
-		if !s.authz.Access(op, sub, &t, LevelRead) {
-			return nil
+	if ss.acc == nil {
+		return ss.send(se)
+	}
+	if ss.deferring {
+		ss.keep(se)
+		return nil
+	}
+	op.inTx, op.fetchMissed = true, false
+	ok := ss.visible(se)
+	op.inTx = false
+	if op.fetchMissed {
+		// From now on every entry waits, to keep the store's order.
+		ss.deferring = true
+		ss.keep(se)
+		return nil
+	}
+	if !ok {
+		return nil
+	}
+	return ss.send(se)
+}
+
+// keep copies se for emitDeferred.
+func (ss *searchState) keep(se *store.Entry) {
+	c := se.Entry.Clone()
+	ss.deferred = append(ss.deferred, store.Entry{Entry: *c, NDN: se.NDN, ID: se.ID, HasChildren: se.HasChildren})
+}
+
+// emitDeferred sends the entries keep kept, checking them now that group
+// entries can be read.
+func (ss *searchState) emitDeferred() error {
+	for i := range ss.deferred {
+		se := &ss.deferred[i]
+		if err := ss.op.Err(); err != nil {
+			return err
 		}
-		for _, at := range ss.filterAttrs {
-			t := Target{DN: se.DN, NDN: se.NDN, Entry: &se.Entry, Attr: at, AttrName: at.Name()}
-			if !s.authz.Access(op, sub, &t, LevelSearch) {
-				return nil
-			}
+		if !ss.visible(se) {
+			continue
+		}
+		if err := ss.send(se); err != nil {
+			return err
 		}
 	}
-	ss.out = entryOut{dn: se.DN, attrs: se.Attrs, hasChildren: se.HasChildren, full: &se.Entry, ndn: se.NDN}
-	op.buf = s.appendEntry(op, op.buf, &ss.out, &ss.sel, ss.typesOnly, sub)
+	return nil
+}
+
+// visible is slapd's access control of a candidate: search on each item
+// of the filter it evaluates (a refused item is Undefined), then read on
+// the entry.
+func (ss *searchState) visible(se *store.Entry) bool {
+	ss.ae.set(ss.s.schema, &se.Entry, se.NDN)
+	if ss.f != nil && !granted(ss.acc, acl.PrivSearch) {
+		ss.fe.E = &se.Entry
+		if ss.f.EvalAccess(&ss.fe, &ss.scratch, ss.itemFn) != filter.True {
+			return false
+		}
+	}
+	return granted(ss.acc, acl.PrivRead) || acl.CanReadEntry(ss.acc, &ss.ae)
+}
+
+// filterItem is the access check of one filter item on ss.ae.
+func (ss *searchState) filterItem(n filter.Node) bool {
+	at := n.Type()
+	if at == nil {
+		return true
+	}
+	var v []byte
+	switch n.Kind() {
+	case filter.Equality, filter.GreaterOrEqual, filter.LessOrEqual, filter.Approx, filter.Extensible:
+		v = n.Assertion()
+	}
+	return acl.CanSearch(ss.acc, &ss.ae, at, n.Options(), v)
+}
+
+// send encodes one entry.
+func (ss *searchState) send(se *store.Entry) error {
+	s, op := ss.s, ss.op
+	if ss.limit > 0 && op.nentries >= ss.limit {
+		return store.ErrSizeLimitExceeded
+	}
+	ss.out = entryOut{dn: se.DN, attrs: se.Attrs, hasChildren: se.HasChildren, all: ss.acc != nil}
+	var rc *readCheck
+	if ss.acc != nil && !granted(ss.acc, acl.PrivRead) {
+		ss.ae.set(s.schema, &se.Entry, se.NDN)
+		rc = &ss.rc
+		rc.acc, rc.e, rc.values = ss.acc, &ss.ae, ss.acc.ValueRules()
+	}
+	op.buf = s.appendEntry(op, op.buf, &ss.out, &ss.sel, ss.typesOnly, rc)
 	op.nentries++
 	if len(op.buf) >= flushAt {
 		return op.flush()
@@ -140,9 +226,12 @@ func (s *Server) search(op *operation) {
 		op.sendResult(e.code, "", e.msg)
 		return
 	}
-	var sub *Subject
-	if !s.openRead {
-		sub = op.subject(d)
+	acc := s.access(op, d)
+	if !granted(acc, acl.PrivSearch) {
+		if e := s.searchBaseAccess(op, d, ndn); e != nil {
+			op.sendResult(e.code, e.matched, e.msg)
+			return
+		}
 	}
 	if ctl.assert != nil {
 		be, err := d.backend.Get(op, ndn)
@@ -166,18 +255,51 @@ func (s *Server) search(op *operation) {
 	if tlim > 0 {
 		req.Deadline = op.start.Add(time.Duration(tlim) * time.Second)
 	}
-	ss.op, ss.sub, ss.typesOnly, ss.filterAttrs = op, sub, r.TypesOnly, nil
-	if sub != nil && !sub.Root {
-		ss.filterAttrs = f.Attrs()
+	ss.op, ss.typesOnly = op, r.TypesOnly
+	if !granted(acc, acl.PrivSearch|acl.PrivRead) {
+		// Checks need the whole entry; the selection is applied when
+		// the entry is sent, and the size limit counts sent entries.
+		ss.acc, ss.f = acc, f
+		req.Attrs = store.AttrSelection{AllUser: true, AllOperational: true}
 	}
 	emit := ss.emitFn
 	if ctl.paged {
-		s.pagedSearch(op, d, &req, size, &ctl, emit)
+		s.pagedSearch(op, d, &req, size, &ctl, ss)
 		return
 	}
-	req.SizeLimit = size
+	if ss.acc != nil {
+		ss.limit = size
+	} else {
+		req.SizeLimit = size
+	}
 	err := d.backend.Search(op, req, emit)
+	if err == nil && ss.deferring {
+		err = ss.emitDeferred()
+	}
 	s.finishSearch(op, err)
+}
+
+// searchBaseAccess is the access check of a search's base entry: search
+// on its entry. A refused base answers noSuchObject, or
+// insufficientAccess when the subject may disclose it; a missing base
+// answers noSuchObject with the matched DN the subject may disclose.
+func (s *Server) searchBaseAccess(op *operation, d *database, ndn string) *ldapError {
+	t := &op.target
+	t.set(s.schema, nil, ndn)
+	t.lazy = op
+	code := acl.SearchBase(op.acc, t)
+	if code == acl.ResultSuccess {
+		return nil
+	}
+	if t.missing() {
+		_, err := d.backend.Get(op, ndn)
+		if err == nil {
+			err = store.ErrNoSuchObject
+		}
+		c, m, msg := op.resultOf(err)
+		return &ldapError{code: c, matched: m, msg: msg}
+	}
+	return &ldapError{code: ldapwire.ResultCode(code)}
 }
 
 // finishSearch sends the SearchResultDone for the store's result.
@@ -197,7 +319,7 @@ func (s *Server) finishSearch(op *operation, err error, ctrls ...ldapwire.Contro
 // pagedSearch runs one page of a paged search. Each page re-runs the
 // search and skips the entries of the earlier pages (the store returns
 // entries in a stable order while the directory does not change).
-func (s *Server) pagedSearch(op *operation, d *database, req *store.SearchRequest, size int, ctl *opControls, emit func(*store.Entry) error) {
+func (s *Server) pagedSearch(op *operation, d *database, req *store.SearchRequest, size int, ctl *opControls, ss *searchState) {
 	c := op.c
 	key := pagedKey(req, op.msg.Search.Attributes)
 	offset := 0
@@ -226,7 +348,8 @@ func (s *Server) pagedSearch(op *operation, d *database, req *store.SearchReques
 	more := false
 	sizeExceeded := false
 	n := 0
-	err := d.backend.Search(op, *req, func(e *store.Entry) error {
+	// step pages one matching entry the subject may see.
+	step := func(e *store.Entry) error {
 		if skip > 0 {
 			skip--
 			return nil
@@ -240,8 +363,46 @@ func (s *Server) pagedSearch(op *operation, d *database, req *store.SearchReques
 			return store.ErrSizeLimitExceeded
 		}
 		n++
-		return emit(e)
+		return ss.send(e)
+	}
+	err := d.backend.Search(op, *req, func(e *store.Entry) error {
+		if err := op.Err(); err != nil {
+			return err
+		}
+		if ss.acc == nil {
+			return step(e)
+		}
+		if ss.deferring {
+			ss.keep(e)
+			return nil
+		}
+		op.inTx, op.fetchMissed = true, false
+		ok := ss.visible(e)
+		op.inTx = false
+		if op.fetchMissed {
+			ss.deferring = true
+			ss.keep(e)
+			return nil
+		}
+		if !ok {
+			return nil
+		}
+		return step(e)
 	})
+	if err == nil && ss.deferring {
+		for i := range ss.deferred {
+			e := &ss.deferred[i]
+			if err = op.Err(); err != nil {
+				break
+			}
+			if !ss.visible(e) {
+				continue
+			}
+			if err = step(e); err != nil {
+				break
+			}
+		}
+	}
 	if errors.Is(err, errPageFull) {
 		err = nil
 	}
@@ -294,7 +455,25 @@ func (s *Server) searchFixed(op *operation, e *entry.Entry, ndn string, f *filte
 		ctrls = append(ctrls, ldapwire.Control{Type: []byte(ldapwire.OIDPagedResults), HasValue: true,
 			Value: ldapwire.AppendPagedResultsValue(nil, 0, nil)})
 	}
-	if f.Eval(filter.Entry{E: e, Schema: s.schema}) == filter.True {
+	// The global access rules govern these entries (with none, slapd's
+	// default lets everybody read them).
+	acc := s.access(op, nil)
+	var rc *readCheck
+	match := false
+	if granted(acc, acl.PrivSearch|acl.PrivRead) {
+		match = f.Eval(filter.Entry{E: e, Schema: s.schema}) == filter.True
+	} else {
+		ss := s.getSearchState()
+		defer s.putSearchState(ss)
+		ss.op, ss.acc = op, acc
+		// slapd's frontend sends these entries without the base check.
+		ss.ae.set(s.schema, e, ndn)
+		match = f.EvalAccess(filter.Entry{E: e, Schema: s.schema}, &ss.scratch, ss.itemFn) == filter.True &&
+			acl.CanReadEntry(acc, &ss.ae)
+		rc = &ss.rc
+		rc.acc, rc.e, rc.values = acc, &ss.ae, acc.ValueRules()
+	}
+	if match {
 		var attrs []entry.Attribute
 		for _, a := range e.Attrs {
 			name, opts := splitDesc(a.Type)
@@ -306,9 +485,8 @@ func (s *Server) searchFixed(op *operation, e *entry.Entry, ndn string, f *filte
 		selNoComputed := *sel
 		selNoComputed.allOp, selNoComputed.entryDN, selNoComputed.subschemaSubentry, selNoComputed.hasSubordinates = false, false, false, false
 		selNoComputed.hasOpts = false
-		out := entryOut{dn: e.DN, attrs: attrs, ndn: ndn}
-		// fixed entries are readable by all: no access checks (nil subject)
-		op.buf = s.appendEntry(op, op.buf, &out, &selNoComputed, op.msg.Search.TypesOnly, nil)
+		out := entryOut{dn: e.DN, attrs: attrs}
+		op.buf = s.appendEntry(op, op.buf, &out, &selNoComputed, op.msg.Search.TypesOnly, rc)
 		op.nentries++
 	}
 	op.sendResult(ldapwire.Success, "", "", ctrls...)
@@ -348,11 +526,17 @@ func (s *Server) getSearchState() *searchState {
 	}
 	ss := &searchState{s: s}
 	ss.emitFn = ss.emit
+	ss.itemFn = ss.filterItem
+	ss.fe.Schema = s.schema
 	return ss
 }
 
 func (s *Server) putSearchState(ss *searchState) {
 	ss.sel.reset()
-	ss.op, ss.sub, ss.filterAttrs, ss.out = nil, nil, nil, entryOut{}
+	for i := range ss.deferred {
+		ss.deferred[i] = store.Entry{}
+	}
+	ss.op, ss.out, ss.acc, ss.f, ss.fe.E, ss.ae, ss.rc.acc, ss.rc.e = nil, entryOut{}, nil, nil, nil, aclEntry{buf: ss.ae.buf[:0]}, nil, nil
+	ss.limit, ss.deferring, ss.deferred = 0, false, ss.deferred[:0]
 	s.searchPool.Put(ss)
 }

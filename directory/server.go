@@ -78,8 +78,10 @@ type Options struct {
 	// certificate there is no TLS (StartTLS is then an unsupported extended
 	// operation, as in slapd).
 	TLSConfig *tls.Config
-	// Authorizer decides access. nil: DefaultAuthorizer (slapd with no
-	// access directives: everyone reads everything, only the root DN writes).
+	// Authorizer decides access. nil: a PolicyAuthorizer over the
+	// configuration's access directives (each database's followed by the
+	// global ones), compiled by New; with no directives it is slapd's
+	// default: everyone reads everything, only the root DN writes.
 	Authorizer Authorizer
 	// MaxConnections is the most open connections; more are closed at once
 	// with a log line (0: DefaultMaxConnections).
@@ -123,7 +125,6 @@ type Server struct {
 	stats    bool // LogStats on: per-operation lines
 	tls      *tls.Config
 	authz    Authorizer
-	openRead bool // authz is the default: reads need no checks
 	hasher   password.Hasher
 	now      func() time.Time
 
@@ -182,8 +183,11 @@ func New(cfg *config.Config, backends []store.Backend, opts Options) (*Server, e
 	}
 	s.stats = s.logLevel != config.LogNone && s.logLevel&config.LogStats != 0
 	if s.authz == nil {
-		s.authz = DefaultAuthorizer{}
-		s.openRead = true
+		pa, err := NewPolicyAuthorizer(cfg)
+		if err != nil {
+			return nil, err
+		}
+		s.authz = pa
 	}
 	if s.now == nil {
 		s.now = time.Now

@@ -53,8 +53,14 @@
 // the DN match, filter result and submatches, and group memberships, and
 // offers slapd's operation checks (CanAuth, SearchBase, CanSearch,
 // CanReadEntry, CanRead, Compare, Add, Delete, Modify, PasswordModify,
-// ModRDN, CanDisclose). The answers were compared with slapacl(8) and
-// slapd 2.5 (slapacl_test.go, package acltest).
+// ModRDN, CanDisclose), also as package functions over any Checker so
+// that a server can substitute its own per-operation checker. Granted,
+// ValueRules and Groups tell a server which checks it may skip and when
+// evaluation may read group entries (a Fetcher may answer Unavailable
+// when it cannot read at that moment; the answer is then not cached).
+// The answers were compared with slapacl(8) and slapd 2.5
+// (slapacl_test.go, package acltest, whose matrix also runs against
+// hostdir itself).
 package acl
 
 import (

@@ -87,12 +87,21 @@ func (p *plainEntry) HasClass(oc *schema.ObjectClass) bool {
 	return false
 }
 
-// Raw returns the *entry.Entry behind an Entry made by NewEntry, or nil
-// for other implementations. Filter compilers (Options.CompileFilter)
-// use it to evaluate filters on such entries.
+// RawEntry is implemented by Entry implementations that can give the
+// *entry.Entry they stand for (with every attribute).
+type RawEntry interface {
+	Raw() *entry.Entry
+}
+
+// Raw returns the *entry.Entry behind an Entry made by NewEntry or
+// implementing RawEntry, or nil. Filter compilers
+// (Options.CompileFilter) use it to evaluate filters on such entries.
 func Raw(e Entry) *entry.Entry {
-	if p, ok := e.(*plainEntry); ok {
+	switch p := e.(type) {
+	case *plainEntry:
 		return p.e
+	case RawEntry:
+		return p.Raw()
 	}
 	return nil
 }

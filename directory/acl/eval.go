@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 	"sync"
 
@@ -93,8 +94,14 @@ type Options struct {
 // by the global ones, evaluated as slapd does. It is read-only and safe
 // for concurrent use; per-operation state lives in an Evaluator.
 type Policy struct {
-	rules     []crule
-	noRules   bool
+	rules   []crule
+	noRules bool
+	// valueRules is true when some rule can decide differently for one
+	// value than for its attribute (val=, selfwrite and the like).
+	valueRules bool
+	// groups is true when some clause is a group clause (which fetches
+	// entries through the Fetcher).
+	groups    bool
 	dflt      Priv
 	rootDN    string
 	normalize func(string) (string, error)
@@ -143,10 +150,14 @@ type crule struct {
 }
 
 type cdn struct {
-	style  Style
-	level  int
-	norm   string
-	re     *regexp.Regexp
+	style Style
+	level int
+	norm  string
+	re    *regexp.Regexp
+	// match is re for matching only (no submatches): re without a
+	// leading .*, which an unanchored match does not need and which makes
+	// Go's matcher try every split of the DN.
+	match  *regexp.Regexp
 	tmpl   Template
 	expand bool
 	all    bool
@@ -230,6 +241,17 @@ func Compile(dbRules, globalRules []Rule, sc *schema.Schema, opts Options) (*Pol
 			continue
 		}
 		p.rules = append(p.rules, cr)
+		if r.What.Val != nil {
+			p.valueRules = true
+		}
+		for k := range r.By {
+			if g := r.By[k].Access; g.Self || g.RealSelf {
+				p.valueRules = true
+			}
+			if r.By[k].Who.Group != nil {
+				p.groups = true
+			}
+		}
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -333,6 +355,9 @@ func compileDN(d *DNPattern, sc *schema.Schema, opts Options, who bool) (*cdn, e
 				return nil, err
 			}
 			c.re = re
+		}
+		if c.re != nil {
+			c.match = matchOnly(c.re)
 		}
 	case d.Expand:
 		if len(c.tmpl.Parts) == 0 && d.Raw != "" {
@@ -493,6 +518,16 @@ func (p *Policy) IsRoot(ndn string) bool { return ndn != "" && ndn == p.rootDN }
 // Rules returns the number of compiled rules (database and global).
 func (p *Policy) Rules() int { return len(p.rules) }
 
+// ValueRules reports whether some rule can decide differently for one
+// value of an attribute than for the attribute as a whole (a val= clause
+// or a self-prefixed access such as selfwrite). Without such rules a
+// server may skip the per-value read checks of returned attributes.
+func (p *Policy) ValueRules() bool { return p.valueRules }
+
+// Groups reports whether some clause is a group clause, whose evaluation
+// may call the Fetcher.
+func (p *Policy) Groups() bool { return p.groups }
+
 // NewEvaluator returns an evaluator for one operation of subject s;
 // fetch reads group entries (nil: group clauses never match). Release
 // it when the operation ends. Evaluators are pooled: getting one does
@@ -549,6 +584,39 @@ type Evaluator struct {
 
 // Subject returns the requester the evaluator checks for.
 func (ev *Evaluator) Subject() *Subject { return &ev.subj }
+
+// Policy returns the policy the evaluator evaluates.
+func (ev *Evaluator) Policy() *Policy { return ev.p }
+
+// Granted returns the privileges the requester has on every target
+// whatever the rules say: everything for the root DN, the default access
+// (read) when there are no rules at all, none otherwise. A server may
+// skip the checks of privileges it holds.
+func (ev *Evaluator) Granted() Priv {
+	switch {
+	case ev.root:
+		return PrivAll
+	case ev.p.noRules:
+		return ev.p.dflt
+	}
+	return 0
+}
+
+// ValueRules is Policy.ValueRules of the evaluator's policy.
+func (ev *Evaluator) ValueRules() bool { return ev.p.valueRules }
+
+// Unavailable is what a Fetcher returns when it cannot read the entry
+// now (for example while the server is inside a store transaction that
+// must not open another): the group clause then does not match, and its
+// answer is not cached, so that a later check of the same group (after
+// the caller has made reading possible again) fetches it.
+var Unavailable Entry = unavailable{}
+
+type unavailable struct{}
+
+func (unavailable) NDN() string                                 { return "" }
+func (unavailable) HasValue(*schema.AttributeType, []byte) bool { return false }
+func (unavailable) HasClass(*schema.ObjectClass) bool           { return false }
 
 // Reset drops the per-entry caches. Call it when an entry the evaluator
 // already saw changed within the operation (filters are cached by DN).
@@ -652,10 +720,36 @@ func (ev *Evaluator) whatMatches(i int, cr *crule, r *Request) bool {
 	return true
 }
 
+// matchOnly returns a regular expression that matches the same strings
+// as the unanchored re: re itself, or re without its leading .* or .+
+// turned into . (a common way of writing "ends with" in slapd.conf).
+func matchOnly(re *regexp.Regexp) *regexp.Regexp {
+	t, err := syntax.Parse(re.String(), syntax.Perl)
+	if err != nil || t.Op != syntax.OpConcat || len(t.Sub) < 2 {
+		return re
+	}
+	first := t.Sub[0]
+	if first.Op != syntax.OpStar && first.Op != syntax.OpPlus || len(first.Sub) != 1 {
+		return re
+	}
+	if any := first.Sub[0].Op; any != syntax.OpAnyChar && any != syntax.OpAnyCharNotNL {
+		return re
+	}
+	rest := &syntax.Regexp{Op: syntax.OpConcat, Flags: t.Flags, Sub: t.Sub[1:]}
+	if first.Op == syntax.OpPlus {
+		rest.Sub = append([]*syntax.Regexp{first.Sub[0]}, t.Sub[1:]...)
+	}
+	m, err := regexp.Compile(rest.String())
+	if err != nil {
+		return re
+	}
+	return m
+}
+
 // dnMatch matches a <what> dn pattern against a normalized DN.
 func dnMatch(d *cdn, ndn string) bool {
 	if d.style == StyleRegex {
-		return d.re.MatchString(ndn)
+		return d.match.MatchString(ndn)
 	}
 	return dnStyleMatch(d.style, d.level, d.norm, ndn)
 }
@@ -973,7 +1067,7 @@ func (ev *Evaluator) whoDN(i int, cr *crule, d *cdn, subj string, r *Request) bo
 	}
 	if d.style == StyleRegex {
 		if d.re != nil {
-			return d.re.MatchString(subj)
+			return d.match.MatchString(subj)
 		}
 		ev.buf = ev.expand(ev.buf[:0], i, cr, &d.tmpl, r)
 		re, err := compileRegex(string(ev.buf))
@@ -1087,6 +1181,9 @@ func (ev *Evaluator) groupMatch(i int, cr *crule, g *cgroup, r *Request) bool {
 		ge = r.Entry
 	} else if ev.fetch != nil {
 		ge = ev.fetch(gndn)
+		if ge == Unavailable {
+			return false
+		}
 	}
 	if ge != nil && ge.HasClass(g.oc) && ge.HasValue(g.at, ev.subjB) {
 		member = true

@@ -2,6 +2,16 @@ package acl
 
 import "hostdir/schema"
 
+// Checker answers single access checks; *Evaluator implements it. The
+// operation checks (CanAuth, SearchBase, Modify, ...) are written over it
+// so that a server can put its own per-operation checker (a wrapper, a
+// test double) in the Evaluator's place.
+type Checker interface {
+	// Allowed reports whether the requester has every privilege of want
+	// on the request's target.
+	Allowed(r Request, want Priv) bool
+}
+
 // LDAP result codes the operation checks return.
 const (
 	ResultSuccess            = 0
@@ -13,15 +23,15 @@ const (
 // (disclose on its entry pseudo-attribute). slapd answers noSuchObject
 // (32), with no matched DN, instead of an error that would reveal an
 // entry the requester may not disclose.
-func (ev *Evaluator) CanDisclose(e Entry) bool {
-	return ev.Allowed(Request{Entry: e, Attr: EntryAttr}, PrivDisclose)
+func CanDisclose(c Checker, e Entry) bool {
+	return c.Allowed(Request{Entry: e, Attr: EntryAttr}, PrivDisclose)
 }
 
 // Denied returns the result code for an operation on e refused by access
 // control: insufficientAccess (50) when the requester may disclose e,
 // noSuchObject (32) otherwise.
-func (ev *Evaluator) Denied(e Entry) int {
-	if ev.CanDisclose(e) {
+func Denied(c Checker, e Entry) int {
+	if CanDisclose(c, e) {
 		return ResultInsufficientAccess
 	}
 	return ResultNoSuchObject
@@ -32,17 +42,17 @@ func (ev *Evaluator) Denied(e Entry) int {
 // for the bind, so the Evaluator's subject should be anonymous (with the
 // connection's peer and SSF). A value refused is not compared; the bind
 // fails with invalidCredentials (49) when no allowed value matches.
-func (ev *Evaluator) CanAuth(e Entry, pw *schema.AttributeType, value []byte) bool {
-	return ev.Allowed(Request{Entry: e, Attr: pw, Value: value}, PrivAuth)
+func CanAuth(c Checker, e Entry, pw *schema.AttributeType, value []byte) bool {
+	return c.Allowed(Request{Entry: e, Attr: pw, Value: value}, PrivAuth)
 }
 
 // SearchBase is the check on the base entry of a search (slapd 2.4+):
 // search on its entry pseudo-attribute. It returns 0, or 32/50 as Denied.
-func (ev *Evaluator) SearchBase(base Entry) int {
-	if ev.Allowed(Request{Entry: base, Attr: EntryAttr}, PrivSearch) {
+func SearchBase(c Checker, base Entry) int {
+	if c.Allowed(Request{Entry: base, Attr: EntryAttr}, PrivSearch) {
 		return ResultSuccess
 	}
-	return ev.Denied(base)
+	return Denied(c, base)
 }
 
 // CanSearch is the check of one filter component on a candidate entry:
@@ -50,44 +60,44 @@ func (ev *Evaluator) SearchBase(base Entry) int {
 // equality, ordering and approximate matches; nil for presence and
 // substrings). A component refused evaluates to Undefined, as slapd's
 // test_filter gives it (so NOT of it is Undefined too).
-func (ev *Evaluator) CanSearch(e Entry, at *schema.AttributeType, options string, value []byte) bool {
-	return ev.Allowed(Request{Entry: e, Attr: at, Options: options, Value: value}, PrivSearch)
+func CanSearch(c Checker, e Entry, at *schema.AttributeType, options string, value []byte) bool {
+	return c.Allowed(Request{Entry: e, Attr: at, Options: options, Value: value}, PrivSearch)
 }
 
 // CanReadEntry is the check before a search returns e: read on its entry
 // pseudo-attribute. An entry refused is silently left out.
-func (ev *Evaluator) CanReadEntry(e Entry) bool {
-	return ev.Allowed(Request{Entry: e, Attr: EntryAttr}, PrivRead)
+func CanReadEntry(c Checker, e Entry) bool {
+	return c.Allowed(Request{Entry: e, Attr: EntryAttr}, PrivRead)
 }
 
 // CanRead is the check of a returned attribute (value nil) and then of
 // each of its values (normalized): a refused attribute is left out, a
 // refused value is left out of the attribute.
-func (ev *Evaluator) CanRead(e Entry, at *schema.AttributeType, options string, value []byte) bool {
-	return ev.Allowed(Request{Entry: e, Attr: at, Options: options, Value: value}, PrivRead)
+func CanRead(c Checker, e Entry, at *schema.AttributeType, options string, value []byte) bool {
+	return c.Allowed(Request{Entry: e, Attr: at, Options: options, Value: value}, PrivRead)
 }
 
 // Compare is the compare check: compare on the attribute and the
 // (normalized) assertion value. It returns 0, or 32/50 as Denied.
-func (ev *Evaluator) Compare(e Entry, at *schema.AttributeType, options string, value []byte) int {
-	if ev.Allowed(Request{Entry: e, Attr: at, Options: options, Value: value}, PrivCompare) {
+func Compare(c Checker, e Entry, at *schema.AttributeType, options string, value []byte) int {
+	if c.Allowed(Request{Entry: e, Attr: at, Options: options, Value: value}, PrivCompare) {
 		return ResultSuccess
 	}
-	return ev.Denied(e)
+	return Denied(c, e)
 }
 
 // Add is the add check of back-mdb: add (=a) on the parent's children,
 // then on the new entry's entry pseudo-attribute. parent is nil when the
 // entry is a database suffix: then the check is on the children of the
 // empty DN. It returns 0 or 50.
-func (ev *Evaluator) Add(parent, e Entry) int {
+func Add(c Checker, parent, e Entry) int {
 	if parent == nil {
 		parent = rootDSE{}
 	}
-	if !ev.Allowed(Request{Entry: parent, Attr: ChildrenAttr}, PrivAdd) {
+	if !c.Allowed(Request{Entry: parent, Attr: ChildrenAttr}, PrivAdd) {
 		return ResultInsufficientAccess
 	}
-	if !ev.Allowed(Request{Entry: e, Attr: EntryAttr}, PrivAdd) {
+	if !c.Allowed(Request{Entry: e, Attr: EntryAttr}, PrivAdd) {
 		return ResultInsufficientAccess
 	}
 	return ResultSuccess
@@ -96,14 +106,14 @@ func (ev *Evaluator) Add(parent, e Entry) int {
 // Delete is the delete check of back-mdb: delete (=z) on the parent's
 // children (nil parent: the empty DN's), then on the entry. It returns 0
 // or 50.
-func (ev *Evaluator) Delete(parent, e Entry) int {
+func Delete(c Checker, parent, e Entry) int {
 	if parent == nil {
 		parent = rootDSE{}
 	}
-	if !ev.Allowed(Request{Entry: parent, Attr: ChildrenAttr}, PrivDelete) {
+	if !c.Allowed(Request{Entry: parent, Attr: ChildrenAttr}, PrivDelete) {
 		return ResultInsufficientAccess
 	}
-	if !ev.Allowed(Request{Entry: e, Attr: EntryAttr}, PrivDelete) {
+	if !c.Allowed(Request{Entry: e, Attr: EntryAttr}, PrivDelete) {
 		return ResultInsufficientAccess
 	}
 	return ResultSuccess
@@ -135,7 +145,7 @@ type Mod struct {
 // value is given). No-user-modification attributes (set by the server)
 // are not checked. e is the entry before the modification. It returns 0
 // or 50.
-func (ev *Evaluator) Modify(e Entry, mods []Mod) int {
+func Modify(c Checker, e Entry, mods []Mod) int {
 	for i := range mods {
 		m := &mods[i]
 		if m.Attr.NoUserModification {
@@ -144,27 +154,27 @@ func (ev *Evaluator) Modify(e Entry, mods []Mod) int {
 		r := Request{Entry: e, Attr: m.Attr, Options: m.Options}
 		switch m.Op {
 		case ModReplace, ModIncrement:
-			if !ev.Allowed(r, PrivDelete) {
+			if !c.Allowed(r, PrivDelete) {
 				return ResultInsufficientAccess
 			}
 			fallthrough
 		case ModAdd:
 			for _, v := range m.Values {
 				r.Value = v
-				if !ev.Allowed(r, PrivAdd) {
+				if !c.Allowed(r, PrivAdd) {
 					return ResultInsufficientAccess
 				}
 			}
 		case ModDelete:
 			if len(m.Values) == 0 {
-				if !ev.Allowed(r, PrivDelete) {
+				if !c.Allowed(r, PrivDelete) {
 					return ResultInsufficientAccess
 				}
 				continue
 			}
 			for _, v := range m.Values {
 				r.Value = v
-				if !ev.Allowed(r, PrivDelete) {
+				if !c.Allowed(r, PrivDelete) {
 					return ResultInsufficientAccess
 				}
 			}
@@ -177,8 +187,8 @@ func (ev *Evaluator) Modify(e Entry, mods []Mod) int {
 // (RFC 3062), which slapd runs as an internal modify replacing the
 // password attribute with the new (hashed) value: delete on the attribute
 // and add on the value. It returns 0 or 50.
-func (ev *Evaluator) PasswordModify(e Entry, pw *schema.AttributeType, newValue []byte) int {
-	return ev.Modify(e, []Mod{{Op: ModReplace, Attr: pw, Values: [][]byte{newValue}}})
+func PasswordModify(c Checker, e Entry, pw *schema.AttributeType, newValue []byte) int {
+	return Modify(c, e, []Mod{{Op: ModReplace, Attr: pw, Values: [][]byte{newValue}}})
 }
 
 // AVA is one attribute value of an RDN, normalized.
@@ -193,8 +203,8 @@ type AVA struct {
 // children; add on the values of the new RDN; and delete on the values of
 // the old RDN when deleteOldRDN is set (oldRDN then holds them). Parents
 // are nil for the empty DN. It returns 0 or 50.
-func (ev *Evaluator) ModRDN(e, oldParent, newParent Entry, newRDN, oldRDN []AVA) int {
-	if !ev.Allowed(Request{Entry: e, Attr: EntryAttr}, PrivWrite) {
+func ModRDN(c Checker, e, oldParent, newParent Entry, newRDN, oldRDN []AVA) int {
+	if !c.Allowed(Request{Entry: e, Attr: EntryAttr}, PrivWrite) {
 		return ResultInsufficientAccess
 	}
 	if oldParent == nil {
@@ -204,19 +214,19 @@ func (ev *Evaluator) ModRDN(e, oldParent, newParent Entry, newRDN, oldRDN []AVA)
 	if newParent != nil {
 		want = PrivDelete
 	}
-	if !ev.Allowed(Request{Entry: oldParent, Attr: ChildrenAttr}, want) {
+	if !c.Allowed(Request{Entry: oldParent, Attr: ChildrenAttr}, want) {
 		return ResultInsufficientAccess
 	}
-	if newParent != nil && !ev.Allowed(Request{Entry: newParent, Attr: ChildrenAttr}, PrivAdd) {
+	if newParent != nil && !c.Allowed(Request{Entry: newParent, Attr: ChildrenAttr}, PrivAdd) {
 		return ResultInsufficientAccess
 	}
 	for _, a := range newRDN {
-		if !ev.Allowed(Request{Entry: e, Attr: a.Attr, Value: a.Value}, PrivAdd) {
+		if !c.Allowed(Request{Entry: e, Attr: a.Attr, Value: a.Value}, PrivAdd) {
 			return ResultInsufficientAccess
 		}
 	}
 	for _, a := range oldRDN {
-		if !ev.Allowed(Request{Entry: e, Attr: a.Attr, Value: a.Value}, PrivDelete) {
+		if !c.Allowed(Request{Entry: e, Attr: a.Attr, Value: a.Value}, PrivDelete) {
 			return ResultInsufficientAccess
 		}
 	}
@@ -229,3 +239,54 @@ type rootDSE struct{}
 func (rootDSE) NDN() string                                 { return "" }
 func (rootDSE) HasValue(*schema.AttributeType, []byte) bool { return false }
 func (rootDSE) HasClass(*schema.ObjectClass) bool           { return false }
+
+// CanDisclose is the package function CanDisclose with ev as the Checker.
+func (ev *Evaluator) CanDisclose(e Entry) bool { return CanDisclose(ev, e) }
+
+// Denied is the package function Denied with ev as the Checker.
+func (ev *Evaluator) Denied(e Entry) int { return Denied(ev, e) }
+
+// CanAuth is the package function CanAuth with ev as the Checker.
+func (ev *Evaluator) CanAuth(e Entry, pw *schema.AttributeType, value []byte) bool {
+	return CanAuth(ev, e, pw, value)
+}
+
+// SearchBase is the package function SearchBase with ev as the Checker.
+func (ev *Evaluator) SearchBase(base Entry) int { return SearchBase(ev, base) }
+
+// CanSearch is the package function CanSearch with ev as the Checker.
+func (ev *Evaluator) CanSearch(e Entry, at *schema.AttributeType, options string, value []byte) bool {
+	return CanSearch(ev, e, at, options, value)
+}
+
+// CanReadEntry is the package function CanReadEntry with ev as the Checker.
+func (ev *Evaluator) CanReadEntry(e Entry) bool { return CanReadEntry(ev, e) }
+
+// CanRead is the package function CanRead with ev as the Checker.
+func (ev *Evaluator) CanRead(e Entry, at *schema.AttributeType, options string, value []byte) bool {
+	return CanRead(ev, e, at, options, value)
+}
+
+// Compare is the package function Compare with ev as the Checker.
+func (ev *Evaluator) Compare(e Entry, at *schema.AttributeType, options string, value []byte) int {
+	return Compare(ev, e, at, options, value)
+}
+
+// Add is the package function Add with ev as the Checker.
+func (ev *Evaluator) Add(parent, e Entry) int { return Add(ev, parent, e) }
+
+// Delete is the package function Delete with ev as the Checker.
+func (ev *Evaluator) Delete(parent, e Entry) int { return Delete(ev, parent, e) }
+
+// Modify is the package function Modify with ev as the Checker.
+func (ev *Evaluator) Modify(e Entry, mods []Mod) int { return Modify(ev, e, mods) }
+
+// PasswordModify is the package function PasswordModify with ev as the Checker.
+func (ev *Evaluator) PasswordModify(e Entry, pw *schema.AttributeType, newValue []byte) int {
+	return PasswordModify(ev, e, pw, newValue)
+}
+
+// ModRDN is the package function ModRDN with ev as the Checker.
+func (ev *Evaluator) ModRDN(e, oldParent, newParent Entry, newRDN, oldRDN []AVA) int {
+	return ModRDN(ev, e, oldParent, newParent, newRDN, oldRDN)
+}
