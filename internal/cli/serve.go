@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,9 +20,12 @@ import (
 	"syscall"
 	"time"
 
+	"hostdir/admin"
 	"hostdir/directory"
 	"hostdir/directory/bootstrap"
 	"hostdir/directory/config"
+	"hostdir/directory/dn"
+	"hostdir/directory/password"
 )
 
 // DefaultListen is where `hostdir serve` listens with the default
@@ -46,6 +51,17 @@ const serveUsage = `Usage: hostdir serve [options]
 	-u user			run as this user once the listeners are open (when root)
 	-g group		run as this group once the listeners are open (when root)
 	-F dir			refused: cn=config directories are not supported
+	--admin-listen addr	also serve the web admin on this HTTP address (e.g. 127.0.0.1:8080);
+				plain HTTP only on loopback
+	--admin-tls		serve the web admin over HTTPS with the configuration's
+				TLSCertificateFile and TLSCertificateKeyFile
+	--admin-base DN		Jamm's base for the web admin (default o=hosting,SUFFIX)
+	--admin-home-directory dir	homeDirectory of accounts the web admin adds
+				(default the --admin-mailbox-base, else /home/vmail/domains)
+	--admin-mailbox-base dir	let the web admin edit filter rules of maildirs below dir
+	--admin-password-hash s	scheme of passwords the web admin sets (default the
+				configuration's password-hash; "exop": Password Modify)
+	--admin-trust-proxy	take the client address from X-Forwarded-For of a loopback proxy
 	-l facility		accepted for slapd compatibility (logs go to stderr)
 	-4, -6, -n name, -o opt, -s level	accepted for slapd compatibility
 `
@@ -62,6 +78,13 @@ type serveOptions struct {
 	chroot   string
 	tool     string
 	facility string
+	admin    adminServeOptions
+}
+
+// adminServeOptions are the --admin-* options of `hostdir serve`.
+type adminServeOptions struct {
+	listen, base, homeDirectory, mailboxBase, passwordHash string
+	tls, trustProxy                                        bool
 }
 
 func parseServeArgs(args []string) (*serveOptions, error) {
@@ -89,11 +112,21 @@ func parseServeArgs(args []string) (*serveOptions, error) {
 	fs.String("o", "", "")
 	fs.String("s", "", "")
 	fs.String("c", "", "")
+	fs.StringVar(&o.admin.listen, "admin-listen", "", "")
+	fs.BoolVar(&o.admin.tls, "admin-tls", false, "")
+	fs.StringVar(&o.admin.base, "admin-base", "", "")
+	fs.StringVar(&o.admin.homeDirectory, "admin-home-directory", "", "")
+	fs.StringVar(&o.admin.mailboxBase, "admin-mailbox-base", "", "")
+	fs.StringVar(&o.admin.passwordHash, "admin-password-hash", "", "")
+	fs.BoolVar(&o.admin.trustProxy, "admin-trust-proxy", false, "")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err := o.admin.check(); err != nil {
+		return nil, err
 	}
 	switch {
 	case o.confDir != "":
@@ -192,6 +225,15 @@ func serve(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) error
 		}
 	}
 
+	// The web admin's settings and certificate are read before the user
+	// change too (key files are often readable by root only).
+	var web *webAdmin
+	if o.admin.listen != "" {
+		if web, err = newWebAdmin(cfg, o.admin); err != nil {
+			return err
+		}
+	}
+
 	// Listeners first, with a server that has no database (it only
 	// carries the TLS configuration for ldaps://), then the user change,
 	// then the stores: slapd's order.
@@ -205,12 +247,24 @@ func serve(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	if web != nil {
+		var lc net.ListenConfig
+		if web.l, err = lc.Listen(ctx, "tcp", o.admin.listen); err != nil {
+			for _, l := range ls {
+				l.Close()
+			}
+			return fmt.Errorf("--admin-listen: %w", err)
+		}
+	}
 	closeListeners := func() {
 		for _, l := range ls {
 			l.Close()
 			if l.Addr().Network() == "unix" {
 				os.Remove(l.Addr().String())
 			}
+		}
+		if web != nil {
+			web.l.Close()
 		}
 	}
 	if err := dropPrivileges(o.user, o.group); err != nil {
@@ -248,15 +302,36 @@ func serve(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) error
 
 	lus, _ := directory.ParseListenURLs(listen) // Listen parsed them already
 	urls := make([]string, len(ls))
+	schemes := make([]string, len(ls))
 	for i, l := range ls {
-		scheme := "ldap"
+		schemes[i] = "ldap"
 		if i < len(lus) {
-			scheme = lus[i].Scheme
+			schemes[i] = lus[i].Scheme
 		}
-		urls[i] = listenerURL(scheme, l.Addr())
+		urls[i] = listenerURL(schemes[i], l.Addr())
 		fmt.Fprintf(out, "hostdir: listening on %s\n", urls[i])
 	}
+	var adminSrv *admin.Server
+	if web != nil {
+		if adminSrv, err = web.start(schemes, ls, logger); err != nil {
+			closeListeners()
+			srv.Shutdown(context.Background())
+			return err
+		}
+		defer adminSrv.Close()
+		fmt.Fprintf(out, "hostdir: %s\n", web.banner())
+	}
 	printHowToBind(out, cfg, o, first, urls)
+
+	// The web admin stops first, when the server is asked to stop or a
+	// listener fails, so that its requests in progress still reach the
+	// directory.
+	adminCtx, stopAdmin := context.WithCancel(ctx)
+	defer stopAdmin()
+	adminErr := make(chan error, 1)
+	if web != nil {
+		go func() { adminErr <- admin.Serve(adminCtx, web.l, adminSrv, web.tls, logger) }()
+	}
 
 	errc := make(chan error, len(ls))
 	var wg sync.WaitGroup
@@ -272,12 +347,24 @@ func serve(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) error
 		}(l)
 	}
 	var serveErr error
+	adminDone := web == nil
 	select {
 	case <-ctx.Done():
 	case serveErr = <-errc:
 		// a listener failed: stop the others too
+	case err := <-adminErr:
+		// the web admin's listener failed: stop everything
+		adminDone = true
+		serveErr = fmt.Errorf("web admin: %w", err)
 	}
 	fmt.Fprintln(out, "hostdir: shutting down")
+	stopAdmin()
+	if !adminDone {
+		// admin.Serve bounds its own graceful shutdown.
+		if err := <-adminErr; err != nil && serveErr == nil {
+			serveErr = fmt.Errorf("web admin: %w", err)
+		}
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	shutErr := srv.Shutdown(sctx)
@@ -473,3 +560,200 @@ func (h *lineHandler) WithAttrs(as []slog.Attr) slog.Handler {
 
 // WithGroup implements slog.Handler (groups are flattened).
 func (h *lineHandler) WithGroup(string) slog.Handler { return h }
+
+// check refuses --admin-* options without --admin-listen, and plain HTTP
+// on anything but loopback (passwords travel in the login form).
+func (a *adminServeOptions) check() error {
+	if a.listen == "" {
+		if a.tls || a.trustProxy || a.base != "" || a.homeDirectory != "" || a.mailboxBase != "" || a.passwordHash != "" {
+			return errors.New("the --admin-* options need --admin-listen")
+		}
+		return nil
+	}
+	if err := admin.CheckListenAddr(a.listen, a.tls); err != nil {
+		return fmt.Errorf("--admin-listen: %w (or give --admin-tls)", err)
+	}
+	return nil
+}
+
+// webAdmin is the web administration `hostdir serve` runs on its own
+// HTTP listener beside the LDAP server, talking to that server over LDAP.
+type webAdmin struct {
+	// cfg is complete but for LDAPURL and LDAPTLS, known once the LDAP
+	// listeners are open.
+	cfg admin.Config
+	// tls serves HTTPS (nil: plain HTTP, on loopback).
+	tls *tls.Config
+	// leaf is the server's own certificate (DER), the one trusted when
+	// the admin must reach the server over ldaps://.
+	leaf []byte
+	// l is the HTTP listener.
+	l net.Listener
+}
+
+// newWebAdmin works out the web admin's configuration from slapd.conf and
+// the --admin-* options: Jamm's base (default "o=hosting," and the first
+// suffix), the rootdn of the database holding it (the "root" login), the
+// password scheme (default the configuration's password-hash) and, with
+// --admin-tls, the configuration's certificate.
+func newWebAdmin(cfg *config.Config, o adminServeOptions) (*webAdmin, error) {
+	w := &webAdmin{}
+	base := o.base
+	if base == "" {
+		for _, d := range cfg.Databases {
+			if len(d.SuffixesRaw) > 0 {
+				base = "o=hosting," + d.SuffixesRaw[0]
+				break
+			}
+		}
+		if base == "" {
+			return nil, errors.New("--admin-listen: the configuration has no database suffix; give --admin-base")
+		}
+	}
+	pretty, norm, err := cfg.Schema.PrettyNormalDN(base)
+	if err != nil {
+		return nil, fmt.Errorf("--admin-base %q: %w", base, err)
+	}
+	var db *config.Database
+	for _, d := range cfg.Databases {
+		for _, s := range d.Suffixes {
+			if dn.IsUnder(norm, s) && db == nil {
+				db = d
+			}
+		}
+	}
+	if db == nil {
+		return nil, fmt.Errorf("--admin-base %s: not under any suffix of the configuration", pretty)
+	}
+	rootDN := ""
+	if db.RootDNRaw != "" {
+		rootDN = db.RootDNRaw
+		if p, _, err := cfg.Schema.PrettyNormalDN(rootDN); err == nil {
+			rootDN = p
+		}
+	}
+	hash := o.passwordHash
+	if hash == "" {
+		hash = admin.DefaultPasswordHash
+		if len(cfg.PasswordHash) > 0 && password.CanHash(cfg.PasswordHash[0]) &&
+			!strings.EqualFold(cfg.PasswordHash[0], "{CLEARTEXT}") {
+			hash = cfg.PasswordHash[0]
+		}
+	}
+	home := o.homeDirectory
+	if home == "" {
+		home = o.mailboxBase
+	}
+	w.cfg = admin.Config{
+		Base:          pretty,
+		RootDN:        rootDN,
+		PasswordHash:  hash,
+		HomeDirectory: home,
+		MailboxBase:   o.mailboxBase,
+		Secure:        o.tls,
+		TrustProxy:    o.trustProxy,
+	}
+	if cfg.TLS.CertificateFile != "" && cfg.TLS.CertificateKeyFile != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLS.CertificateFile, cfg.TLS.CertificateKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("TLS certificate: %w", err)
+		}
+		w.leaf = cert.Certificate[0]
+		if o.tls {
+			w.tls = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		}
+	} else if o.tls {
+		return nil, errors.New("--admin-tls: the configuration has no TLSCertificateFile and TLSCertificateKeyFile")
+	}
+	return w, nil
+}
+
+// start points the web admin at the server's own listeners and creates
+// it: ldapi:// when there is one, else the first ldap:// listener, else
+// the first ldaps:// one (trusting exactly the server's certificate).
+// Listeners on every address are reached on loopback.
+func (w *webAdmin) start(schemes []string, ls []net.Listener, logger *slog.Logger) (*admin.Server, error) {
+	u, ldaps := adminLDAPURL(schemes, ls)
+	if u == "" {
+		return nil, errors.New("--admin-listen: the server has no LDAP listener the web admin can use")
+	}
+	cfg := w.cfg
+	cfg.LDAPURL = u
+	if ldaps {
+		if w.leaf == nil {
+			return nil, errors.New("--admin-listen: ldaps:// without a TLS certificate")
+		}
+		cfg.LDAPTLS = pinnedTLS(w.leaf)
+	}
+	cfg.Logger = logger
+	srv, err := admin.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	w.cfg = cfg
+	return srv, nil
+}
+
+// adminLDAPURL chooses the listener the web admin uses; ldaps reports
+// that it is an ldaps:// one.
+func adminLDAPURL(schemes []string, ls []net.Listener) (u string, ldaps bool) {
+	pick := func(scheme string) string {
+		for i, l := range ls {
+			if i >= len(schemes) || schemes[i] != scheme {
+				continue
+			}
+			a := l.Addr()
+			if a.Network() == "unix" {
+				return listenerURL(scheme, a)
+			}
+			if ta, ok := a.(*net.TCPAddr); ok && ta.IP.IsUnspecified() {
+				ip := net.IPv6loopback
+				if ta.IP.To4() != nil {
+					ip = net.IPv4(127, 0, 0, 1)
+				}
+				a = &net.TCPAddr{IP: ip, Port: ta.Port}
+			}
+			return listenerURL(scheme, a)
+		}
+		return ""
+	}
+	if u := pick("ldapi"); u != "" {
+		return u, false
+	}
+	if u := pick("ldap"); u != "" {
+		return u, false
+	}
+	u = pick("ldaps")
+	return u, u != ""
+}
+
+// pinnedTLS is a client TLS configuration that trusts exactly one
+// certificate, the server's own: the web admin dials its own process, by
+// an address the certificate may not name.
+func pinnedTLS(leaf []byte) *tls.Config {
+	return &tls.Config{
+		MinVersion: tls.VersionTLS12,
+		// The chain and name checks are replaced by VerifyConnection's
+		// comparison with the one certificate this process serves.
+		InsecureSkipVerify: true, //nolint:gosec // pinned below
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 || !bytes.Equal(cs.PeerCertificates[0].Raw, leaf) {
+				return errors.New("the LDAP server's certificate is not this server's own")
+			}
+			return nil
+		},
+	}
+}
+
+// banner is the line telling where the web admin is.
+func (w *webAdmin) banner() string {
+	scheme := "http"
+	if w.tls != nil {
+		scheme = "https"
+	}
+	how := "log in as root with the rootdn password"
+	if w.cfg.RootDN == "" {
+		how = "no rootdn: postmasters and users log in with their e-mail address"
+	}
+	return fmt.Sprintf("web admin on %s://%s/ (%s)", scheme, w.l.Addr(), how)
+}

@@ -84,6 +84,10 @@ type HostdirOptions struct {
 	// ldaps:// one on another free port (Hostdir.LDAPSURL; the
 	// configuration must have TLS certificate directives).
 	LDAPI, LDAPS bool
+	// Admin runs the web admin too (--admin-listen on another free
+	// loopback port, plain HTTP; Hostdir.AdminURL). Further --admin-*
+	// options go in Args.
+	Admin bool
 	// DebugLevel is the argument of -d; default "stats".
 	DebugLevel string
 	// Env is added to the server's environment.
@@ -99,8 +103,11 @@ type Hostdir struct {
 	// URL is ldap://127.0.0.1:PORT/; LDAPSURL and LDAPIURL are set when
 	// asked for.
 	URL, LDAPSURL, LDAPIURL string
-	// Port and LDAPSPort are the TCP ports on 127.0.0.1.
-	Port, LDAPSPort int
+	// AdminURL is the web admin, http://127.0.0.1:PORT (no trailing
+	// slash), when HostdirOptions.Admin asked for it.
+	AdminURL string
+	// Port, LDAPSPort and AdminPort are the TCP ports on 127.0.0.1.
+	Port, LDAPSPort, AdminPort int
 	// Dir is the temporary directory (configuration, logs); DataDir the
 	// database directory (--data); ConfigPath the slapd.conf ("" for the
 	// default configuration).
@@ -222,6 +229,13 @@ func StartHostdir(t testing.TB, opts HostdirOptions) *Hostdir {
 		}
 		args := append([]string{"serve"}, confArgs...)
 		args = append(args, "-h", strings.Join(urls, " "), "-d", opts.DebugLevel)
+		if opts.Admin {
+			if h.AdminPort, err = freePort(); err != nil {
+				t.Fatalf("peers: %v", err)
+			}
+			h.AdminURL = fmt.Sprintf("http://127.0.0.1:%d", h.AdminPort)
+			args = append(args, "--admin-listen", fmt.Sprintf("127.0.0.1:%d", h.AdminPort))
+		}
 		args = append(args, opts.Args...)
 		lastErr = h.start(args, opts)
 		if lastErr == nil {
@@ -234,11 +248,18 @@ func StartHostdir(t testing.TB, opts HostdirOptions) *Hostdir {
 			// The server answers once its banner is written, but the
 			// pipe may not have been copied into the log buffer yet.
 			want := "hostdir: listening on " + h.URL
+			if opts.Admin {
+				// printed after the listeners
+				want = "hostdir: web admin on " + h.AdminURL + "/"
+			}
 			if h.ConfigPath == "" {
 				want = "hostdir: try: "
 			}
 			for deadline := time.Now().Add(5 * time.Second); !strings.Contains(h.Output(), want) && time.Now().Before(deadline); {
 				time.Sleep(5 * time.Millisecond)
+			}
+			if opts.Admin && !strings.Contains(h.Output(), "hostdir: web admin on "+h.AdminURL+"/") {
+				t.Fatalf("peers: no web admin on %s in the banner:\n%s", h.AdminURL, h.Output())
 			}
 			if h.ConfigPath == "" {
 				h.RootPW = bannerValue(h.Output(), "hostdir: rootdn password (shown once): ")

@@ -5,8 +5,12 @@
 // Courier's authdaemond, all on loopback ports and all configured from the
 // files in examples/ (so the examples are exactly what the test proves).
 //
-// The test provisions a domain, accounts, an alias and a catch-all, sends
-// mail with swaks, reads it back over IMAP as the account, and checks the
+// The test provisions a domain, accounts, an alias and a catch-all
+// through the web admin's HTTP interface (`hostdir serve --admin-listen`,
+// its HTML forms driven as a browser without JavaScript would: the site
+// admin "root" adds the domain, the domain's postmaster adds the rest and
+// deactivates an account, a user changes its own password), sends mail
+// with swaks, reads it back over IMAP as the account, and checks the
 // refusals: unknown recipients at SMTP, deactivated accounts, old
 // passwords. Run it with -v to read the story step by step:
 //

@@ -37,12 +37,17 @@ func startMailHost(t *testing.T) *mailHost {
 	}
 	m := &mailHost{}
 
-	m.hostdir = peers.StartHostdir(t, peers.HostdirOptions{Binary: bins.hostdir})
-	t.Logf("hostdir: %s serve (built-in default configuration) on %s, data in %s", bins.hostdir, m.hostdir.URL, m.hostdir.DataDir)
-	ldapURL := strings.TrimSuffix(m.hostdir.URL, "/")
-
 	work := peers.SharedDir(t, "hostdir-e2e-")
 	m.mail = filepath.Join(work, "domains")
+
+	// hostdir with its web admin, which writes accounts with
+	// homeDirectory = the mailbox base of hostdir-deliver.
+	m.hostdir = peers.StartHostdir(t, peers.HostdirOptions{Binary: bins.hostdir, Admin: true,
+		Args: []string{"--admin-home-directory", m.mail, "--admin-mailbox-base", m.mail}})
+	t.Logf("hostdir: %s serve (built-in default configuration) on %s, data in %s", bins.hostdir, m.hostdir.URL, m.hostdir.DataDir)
+	t.Logf("hostdir: %s", bannerLine(m.hostdir.Output(), "hostdir: web admin on "))
+	ldapURL := strings.TrimSuffix(m.hostdir.URL, "/")
+
 	maps := filepath.Join(work, "maps")
 	if err := os.Mkdir(maps, 0o755); err != nil {
 		t.Fatal(err)
@@ -130,8 +135,19 @@ func startMailHost(t *testing.T) *mailHost {
 	}
 	t.Logf("courier: authdaemond with examples/courier/authldaprc (LDAP_URI %s)", ldapURL)
 
-	m.prov = newLDAPProvisioner(t, m.hostdir, m.mail)
+	m.prov = newHTTPProvisioner(t, m.hostdir)
 	return m
+}
+
+// bannerLine returns the line of out that starts with prefix, without
+// "hostdir: ".
+func bannerLine(out, prefix string) string {
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			return strings.TrimPrefix(l, "hostdir: ")
+		}
+	}
+	return "(no line " + prefix + "...)"
 }
 
 // pipeLine returns the "flags=... argv=..." line of master.cf text.
@@ -275,25 +291,26 @@ func tailLines(s string, n int) string {
 	return strings.Join(ls, "\n")
 }
 
-// TestMailHost is the end-to-end story: a site admin creates a
-// domain, accounts, an alias and a catch-all; mail sent with swaks reaches
+// TestMailHost is the end-to-end story: through the web admin's
+// HTTP interface, the site admin creates a domain and its postmaster
+// creates accounts, an alias and a catch-all; mail sent with swaks reaches
 // each through Postfix and hostdir-deliver and is read back over IMAP as
 // the account; unknown recipients are refused at SMTP; a user changes its
-// password and logs in again; a deactivated account neither logs in nor
-// receives.
+// password in the web admin and logs in again; an account the postmaster
+// deactivates neither logs in nor receives.
 func TestMailHost(t *testing.T) {
 	m := startMailHost(t)
 	const (
 		domain  = "example.com"
 		alice   = "alice@example.com"
 		bob     = "bob@example.com"
-		alicePW = "alice-secret-1"
-		bobPW   = "bob-secret-1"
+		alicePW = "Tea-Party-1"
+		bobPW   = "Builder-Can-2"
 	)
 
-	t.Log("step 1: the site admin adds the domain example.com (with its postmaster and abuse entries)")
+	t.Log("step 1: the site admin (root) adds the domain example.com in the web admin (with its postmaster and abuse entries)")
 	m.prov.AddDomain(t, domain)
-	t.Log("step 2: the domain admin adds the accounts alice and bob and the alias info@ -> alice")
+	t.Log("step 2: the domain admin (postmaster@example.com) adds the accounts alice and bob and the alias info@ -> alice in the web admin")
 	m.prov.AddAccount(t, alice, alicePW)
 	m.prov.AddAccount(t, bob, bobPW)
 	m.prov.AddAlias(t, "info@"+domain, alice)
@@ -327,7 +344,7 @@ func TestMailHost(t *testing.T) {
 		t.Errorf("mail for another domain: want 554 Relay access denied, got exit %d:\n%s", r.Exit, r.Transcript)
 	}
 
-	t.Log("step 7: the domain admin adds a catch-all @example.com -> bob; unknown addresses now reach bob")
+	t.Log("step 7: the domain admin sets the catch-all @example.com -> bob in the web admin; unknown addresses now reach bob")
 	m.prov.AddAlias(t, "@"+domain, bob)
 	m.mustAccept(t, "nobody@"+domain, "hello catch-all")
 	m.waitFor(t, bob, bobPW, "hello catch-all")
@@ -347,8 +364,8 @@ func TestMailHost(t *testing.T) {
 		t.Errorf("authtest %s with a wrong password succeeded", alice)
 	}
 
-	t.Log("step 9: alice changes her own password (bound as herself) and logs in again")
-	const newPW = "alice-secret-2"
+	t.Log("step 9: alice changes her own password on her page of the web admin and logs in again")
+	const newPW = "Tea-Party-22"
 	pw := newPW
 	if err := m.prov.ChangeOwnPassword(t, alice, alicePW, newPW); err != nil {
 		// Go on with the old password, so that the later steps still run.
@@ -362,7 +379,7 @@ func TestMailHost(t *testing.T) {
 		}
 	}
 
-	t.Log("step 10: the domain admin deactivates alice: no more logins, and her mail goes to the catch-all")
+	t.Log("step 10: the domain admin deactivates alice in the web admin: no more logins, and her mail goes to the catch-all")
 	before := m.maildirFiles(t, domain+"/alice")
 	bobBefore := m.count(t, bob, bobPW)
 	m.prov.SetActive(t, alice, false)
@@ -379,11 +396,11 @@ func TestMailHost(t *testing.T) {
 		t.Errorf("alice's maildir went from %d to %d files after deactivation", before, after)
 	}
 
-	t.Log("step 11: without the catch-all, mail to the deactivated alice is refused at RCPT TO")
+	t.Log("step 11: the domain admin removes the catch-all; mail to the deactivated alice is refused at RCPT TO")
 	m.prov.Delete(t, "@"+domain)
 	m.mustRefuseAtRCPT(t, alice)
 
-	t.Log("step 12: reactivated, alice logs in and receives again")
+	t.Log("step 12: reactivated in the web admin, alice logs in and receives again")
 	m.prov.SetActive(t, alice, true)
 	m.mustAccept(t, alice, "welcome back")
 	m.waitFor(t, alice, pw, "welcome back")

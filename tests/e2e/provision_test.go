@@ -1,14 +1,18 @@
 package e2e
 
 import (
+	"errors"
 	"fmt"
-	"strconv"
+	"html"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
-	"github.com/go-ldap/ldap/v3"
-
-	"hostdir/directory/password"
 	"hostdir/internal/peers"
 )
 
@@ -16,182 +20,291 @@ import (
 // of Jamm do: the site admin adds domains, a domain admin adds and
 // deactivates accounts, aliases and the catch-all, and a user changes its
 // own password.
-//
-// ldapProvisioner does it over LDAP with the entries Jamm writes. When the
-// web admin (package admin) can be started on its own, an httpProvisioner
-// driving its forms will replace it here; the rest of the test does not
-// change.
 type provisioner interface {
 	AddDomain(t testing.TB, domain string)
 	AddAccount(t testing.TB, addr, secret string)
+	// AddAlias adds an alias; "@domain" sets the catch-all.
 	AddAlias(t testing.TB, addr string, dests ...string)
 	SetActive(t testing.TB, addr string, active bool)
+	// Delete removes an alias; "@domain" removes the catch-all.
 	Delete(t testing.TB, addr string)
-	// ChangeOwnPassword binds as the user with old and sets secret; an
-	// error is the directory's refusal.
+	// ChangeOwnPassword logs in as the user with old and sets secret; an
+	// error is the refusal.
 	ChangeOwnPassword(t testing.TB, addr, old, secret string) error
 }
 
-// ldapProvisioner writes Jamm's entries as the rootdn.
-type ldapProvisioner struct {
-	url, rootDN, rootPW, base string
-	// home is the homeDirectory of new accounts (Jamm's site option).
-	home string
+// httpProvisioner drives the web admin `hostdir serve --admin-listen`
+// runs, through its HTML forms as a browser without JavaScript would: the
+// site admin ("root", the rootdn password) adds the domain and sets the
+// password of its postmaster; the postmaster, logged in with its address,
+// is the domain admin for everything in the domain; users log in with
+// their own address to change their password.
+type httpProvisioner struct {
+	url    string // http://127.0.0.1:PORT
+	rootPW string
+	root   *adminClient
+	// postmasters are the domain admins' sessions, by domain.
+	postmasters map[string]*adminClient
+	pmPW        map[string]string
 }
 
-var _ provisioner = (*ldapProvisioner)(nil)
+var _ provisioner = (*httpProvisioner)(nil)
 
-func (p *ldapProvisioner) conn(t testing.TB, dn, pw string) *ldap.Conn {
-	t.Helper()
-	c, err := ldap.DialURL(p.url)
-	if err != nil {
-		t.Fatalf("dial %s: %v", p.url, err)
-	}
-	c.SetTimeout(10 * time.Second)
-	if err := c.Bind(dn, pw); err != nil {
-		c.Close()
-		t.Fatalf("bind as %s: %v", dn, err)
-	}
-	return c
-}
-
-func (p *ldapProvisioner) root(t testing.TB) *ldap.Conn { return p.conn(t, p.rootDN, p.rootPW) }
-
-func (p *ldapProvisioner) domainDN(domain string) string {
-	return "jvd=" + ldap.EscapeDN(domain) + "," + p.base
-}
-
-// mailDN is the DN Jamm gives an account or alias of addr.
-func (p *ldapProvisioner) mailDN(addr string) string {
-	_, domain := splitAddr(addr)
-	return "mail=" + ldap.EscapeDN(addr) + "," + p.domainDN(domain)
-}
-
-func splitAddr(addr string) (local, domain string) {
-	for i := len(addr) - 1; i >= 0; i-- {
-		if addr[i] == '@' {
-			return addr[:i], addr[i+1:]
-		}
-	}
-	return addr, ""
-}
-
-func now() string { return strconv.FormatInt(time.Now().Unix(), 10) }
-
-func add(t testing.TB, c *ldap.Conn, dn string, attrs map[string][]string) {
-	t.Helper()
-	r := ldap.NewAddRequest(dn, nil)
-	for _, k := range []string{"objectClass", "jvd", "cn", "mail", "homeDirectory", "mailbox", "maildrop",
-		"roleOccupant", "postfixTransport", "editAccounts", "editPostmasters", "userPassword",
-		"accountActive", "delete", "lastChange"} {
-		if v, ok := attrs[k]; ok {
-			r.Attribute(k, v)
-		}
-	}
-	if err := c.Add(r); err != nil {
-		t.Fatalf("add %s: %v", dn, err)
-	}
-}
-
-// AddDomain adds the domain, its postmaster and its abuse alias.
-func (p *ldapProvisioner) AddDomain(t testing.TB, domain string) {
-	t.Helper()
-	c := p.root(t)
-	defer c.Close()
-	ddn := p.domainDN(domain)
-	add(t, c, ddn, map[string][]string{
-		"objectClass": {"top", "JammVirtualDomain"}, "jvd": {domain}, "postfixTransport": {"virtual:"},
-		"editAccounts": {"TRUE"}, "editPostmasters": {"TRUE"}, "accountActive": {"TRUE"},
-		"delete": {"FALSE"}, "lastChange": {now()},
-	})
-	pdn := "cn=postmaster," + ddn
-	add(t, c, pdn, map[string][]string{
-		"objectClass": {"top", "JammMailAlias", "JammPostmaster"}, "cn": {"postmaster"},
-		"mail": {"postmaster@" + domain}, "maildrop": {"postmaster"}, "roleOccupant": {pdn},
-		"accountActive": {"TRUE"}, "lastChange": {now()},
-	})
-	add(t, c, p.mailDN("abuse@"+domain), map[string][]string{
-		"objectClass": {"top", "JammMailAlias"}, "mail": {"abuse@" + domain}, "maildrop": {"postmaster"},
-		"accountActive": {"TRUE"}, "lastChange": {now()},
-	})
-}
-
-// AddAccount adds an account with an {SSHA} password and the mailbox
-// "domain/local/" under p.home.
-func (p *ldapProvisioner) AddAccount(t testing.TB, addr, secret string) {
-	t.Helper()
-	c := p.root(t)
-	defer c.Close()
-	local, domain := splitAddr(addr)
-	hash, err := password.Hash("{SSHA}", []byte(secret))
-	if err != nil {
-		t.Fatalf("hash: %v", err)
-	}
-	add(t, c, p.mailDN(addr), map[string][]string{
-		"objectClass": {"top", "JammMailAccount"}, "mail": {addr}, "cn": {local},
-		"homeDirectory": {p.home}, "mailbox": {domain + "/" + local + "/"}, "userPassword": {hash},
-		"accountActive": {"TRUE"}, "delete": {"FALSE"}, "lastChange": {now()},
-	})
-}
-
-// AddAlias adds an alias; "@domain" is the catch-all.
-func (p *ldapProvisioner) AddAlias(t testing.TB, addr string, dests ...string) {
-	t.Helper()
-	c := p.root(t)
-	defer c.Close()
-	add(t, c, p.mailDN(addr), map[string][]string{
-		"objectClass": {"top", "JammMailAlias"}, "mail": {addr}, "maildrop": dests,
-		"accountActive": {"TRUE"}, "lastChange": {now()},
-	})
-}
-
-// SetActive sets accountActive, as a domain admin's "Account Is Active".
-func (p *ldapProvisioner) SetActive(t testing.TB, addr string, active bool) {
-	t.Helper()
-	c := p.root(t)
-	defer c.Close()
-	m := ldap.NewModifyRequest(p.mailDN(addr), nil)
-	m.Replace("accountActive", []string{map[bool]string{true: "TRUE", false: "FALSE"}[active]})
-	m.Replace("lastChange", []string{now()})
-	if err := c.Modify(m); err != nil {
-		t.Fatalf("set accountActive of %s: %v", addr, err)
-	}
-}
-
-// Delete removes an alias (Jamm removes aliases at once).
-func (p *ldapProvisioner) Delete(t testing.TB, addr string) {
-	t.Helper()
-	c := p.root(t)
-	defer c.Close()
-	if err := c.Del(ldap.NewDelRequest(p.mailDN(addr), nil)); err != nil {
-		t.Fatalf("delete %s: %v", addr, err)
-	}
-}
-
-// ChangeOwnPassword does what Jamm's user page does: bound as the user, a
-// modify that replaces userPassword (the HOWTO's "by self write").
-func (p *ldapProvisioner) ChangeOwnPassword(t testing.TB, addr, old, secret string) error {
-	t.Helper()
-	dn := p.mailDN(addr)
-	c := p.conn(t, dn, old)
-	defer c.Close()
-	hash, err := password.Hash("{SSHA}", []byte(secret))
-	if err != nil {
-		t.Fatalf("hash: %v", err)
-	}
-	m := ldap.NewModifyRequest(dn, nil)
-	m.Replace("userPassword", []string{hash})
-	if err := c.Modify(m); err != nil {
-		return fmt.Errorf("%s changing its own password (bound as itself): %w", addr, err)
-	}
-	return nil
-}
-
-// newLDAPProvisioner provisions through h as its rootdn.
-func newLDAPProvisioner(t testing.TB, h *peers.Hostdir, home string) *ldapProvisioner {
+// newHTTPProvisioner provisions through h's web admin.
+func newHTTPProvisioner(t testing.TB, h *peers.Hostdir) *httpProvisioner {
 	t.Helper()
 	if h.RootPW == "" {
 		t.Fatalf("no root password in hostdir's first-start banner:\n%s", h.Output())
 	}
-	return &ldapProvisioner{url: h.URL, rootDN: h.RootDN, rootPW: h.RootPW, base: peers.DefaultJammBase, home: home}
+	if h.AdminURL == "" {
+		t.Fatal("hostdir runs without the web admin")
+	}
+	return &httpProvisioner{url: h.AdminURL, rootPW: h.RootPW,
+		postmasters: map[string]*adminClient{}, pmPW: map[string]string{}}
+}
+
+// adminClient is one browser session of the web admin: a cookie jar, the
+// session's CSRF token, redirects not followed (each is checked).
+type adminClient struct {
+	url, login string
+	c          *http.Client
+	csrf       string
+}
+
+func newAdminClient(t testing.TB, u string) *adminClient {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &adminClient{url: u, c: &http.Client{
+		Jar:           jar,
+		Timeout:       30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+// response is what one request got.
+type response struct {
+	status   int
+	location string
+	body     string
+}
+
+func (a *adminClient) do(t testing.TB, method, path string, form url.Values) response {
+	t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, a.url+path, body)
+	if err != nil {
+		t.Fatalf("admin: %v", err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := a.c.Do(req)
+	if err != nil {
+		t.Fatalf("admin: %s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("admin: %s %s: %v", method, path, err)
+	}
+	return response{status: resp.StatusCode, location: resp.Header.Get("Location"), body: string(b)}
+}
+
+var (
+	csrfRE    = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+	flashRE   = regexp.MustCompile(`class="flash (ok|error)"[^>]*>([^<]*)<`)
+	messageRE = regexp.MustCompile(`(?s)<h1>([^<]*)</h1>\s*<p>([^<]*)</p>`)
+)
+
+// pageText is what a page tells the user: its flash message, or the
+// heading and text of a message page.
+func pageText(body string) string {
+	if m := flashRE.FindStringSubmatch(body); m != nil {
+		return html.UnescapeString(strings.TrimSpace(m[2]))
+	}
+	if m := messageRE.FindStringSubmatch(body); m != nil {
+		return html.UnescapeString(strings.TrimSpace(m[1]) + ": " + strings.TrimSpace(m[2]))
+	}
+	return ""
+}
+
+func csrfOf(body string) string {
+	if m := csrfRE.FindStringSubmatch(body); m != nil {
+		return html.UnescapeString(m[1])
+	}
+	return ""
+}
+
+// logIn fills in the login form (with the login CSRF token of the login
+// page) and returns the page the application lands on.
+func (a *adminClient) logIn(t testing.TB, login, pw string) error {
+	t.Helper()
+	page := a.do(t, "GET", "/login", nil)
+	tok := csrfOf(page.body)
+	if page.status != http.StatusOK || tok == "" {
+		t.Fatalf("admin: GET /login: %d\n%s", page.status, page.body)
+	}
+	r := a.do(t, "POST", "/login", url.Values{"csrf": {tok}, "login": {login}, "password": {pw}})
+	if r.status != http.StatusSeeOther {
+		return fmt.Errorf("web admin login as %s: %d %s", login, r.status, pageText(r.body))
+	}
+	// Follow the redirects to the role's first page; its forms carry
+	// the session's CSRF token.
+	loc := r.location
+	for i := 0; i < 5 && loc != ""; i++ {
+		r = a.do(t, "GET", loc, nil)
+		if r.status == http.StatusOK {
+			break
+		}
+		loc = r.location
+	}
+	if r.status != http.StatusOK || csrfOf(r.body) == "" {
+		t.Fatalf("admin: after login as %s: %d at %s\n%s", login, r.status, loc, r.body)
+	}
+	a.login, a.csrf = login, csrfOf(r.body)
+	t.Logf("  admin: %s logged in (landed on %s)", login, loc)
+	return nil
+}
+
+// post submits a form of the application. It succeeds when the
+// application redirects (303) to the page it goes back to, whose
+// message is returned; otherwise the error has the page's message.
+func (a *adminClient) post(t testing.TB, path string, form url.Values) (string, error) {
+	t.Helper()
+	form.Set("csrf", a.csrf)
+	r := a.do(t, "POST", path, form)
+	if r.status != http.StatusSeeOther {
+		return "", fmt.Errorf("web admin: POST %s as %s: %d %s", path, a.login, r.status, pageText(r.body))
+	}
+	back := a.do(t, "GET", r.location, nil)
+	msg := pageText(back.body)
+	t.Logf("  admin: %s: POST %s -> %s: %q", a.login, path, r.location, msg)
+	return msg, nil
+}
+
+// mustPost is post that fails the test on a refusal.
+func (a *adminClient) mustPost(t testing.TB, path string, form url.Values) string {
+	t.Helper()
+	msg, err := a.post(t, path, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return msg
+}
+
+// siteAdmin is the root session, logged in on first use.
+func (p *httpProvisioner) siteAdmin(t testing.TB) *adminClient {
+	t.Helper()
+	if p.root == nil {
+		c := newAdminClient(t, p.url)
+		if err := c.logIn(t, "root", p.rootPW); err != nil {
+			t.Fatal(err)
+		}
+		p.root = c
+	}
+	return p.root
+}
+
+// domainAdmin is the postmaster's session of domain, logged in on first
+// use with the password the site admin gave it.
+func (p *httpProvisioner) domainAdmin(t testing.TB, domain string) *adminClient {
+	t.Helper()
+	if c := p.postmasters[domain]; c != nil {
+		return c
+	}
+	pw, ok := p.pmPW[domain]
+	if !ok {
+		t.Fatalf("admin: %s was not added by this test", domain)
+	}
+	c := newAdminClient(t, p.url)
+	if err := c.logIn(t, "postmaster@"+domain, pw); err != nil {
+		t.Fatal(err)
+	}
+	p.postmasters[domain] = c
+	return c
+}
+
+func splitAddr(addr string) (local, domain string) {
+	i := strings.LastIndexByte(addr, '@')
+	if i < 0 {
+		return addr, ""
+	}
+	return addr[:i], addr[i+1:]
+}
+
+func domainPath(domain string) string { return "/domains/" + url.PathEscape(domain) }
+
+// AddDomain adds the domain as the site admin (the application adds its
+// postmaster and abuse entries) with a postmaster password.
+func (p *httpProvisioner) AddDomain(t testing.TB, domain string) {
+	t.Helper()
+	pw := "Post-Master-" + fmt.Sprint(time.Now().UnixNano()%100000)
+	p.siteAdmin(t).mustPost(t, "/domains", url.Values{"domain": {domain}, "password": {pw}, "confirm": {pw}})
+	p.pmPW[domain] = pw
+}
+
+// AddAccount adds an account as the domain admin.
+func (p *httpProvisioner) AddAccount(t testing.TB, addr, secret string) {
+	t.Helper()
+	local, domain := splitAddr(addr)
+	p.domainAdmin(t, domain).mustPost(t, domainPath(domain)+"/accounts", url.Values{
+		"local": {local}, "name": {local}, "password": {secret}, "confirm": {secret}})
+}
+
+// AddAlias adds an alias, or sets the catch-all, as the domain admin.
+func (p *httpProvisioner) AddAlias(t testing.TB, addr string, dests ...string) {
+	t.Helper()
+	local, domain := splitAddr(addr)
+	if local == "" {
+		p.domainAdmin(t, domain).mustPost(t, domainPath(domain)+"/catchall", url.Values{
+			"destinations": {strings.Join(dests, "\n")}})
+		return
+	}
+	p.domainAdmin(t, domain).mustPost(t, domainPath(domain)+"/aliases", url.Values{
+		"local": {local}, "destinations": {strings.Join(dests, "\n")}})
+}
+
+// SetActive switches an account on or off as the domain admin (Jamm's
+// "Account Is Active").
+func (p *httpProvisioner) SetActive(t testing.TB, addr string, active bool) {
+	t.Helper()
+	local, domain := splitAddr(addr)
+	p.domainAdmin(t, domain).mustPost(t, domainPath(domain)+"/accounts/"+url.PathEscape(local)+"/active",
+		url.Values{"active": {fmt.Sprint(active)}, "return": {"domain"}})
+}
+
+// Delete removes an alias, or the catch-all, as the domain admin.
+func (p *httpProvisioner) Delete(t testing.TB, addr string) {
+	t.Helper()
+	local, domain := splitAddr(addr)
+	if local == "" {
+		p.domainAdmin(t, domain).mustPost(t, domainPath(domain)+"/catchall", url.Values{"destinations": {""}})
+		return
+	}
+	p.domainAdmin(t, domain).mustPost(t, domainPath(domain)+"/aliases/"+url.PathEscape(local)+"/delete",
+		url.Values{"confirm": {"on"}})
+}
+
+// ChangeOwnPassword logs in as the user and changes its password on its
+// own page, then logs out.
+func (p *httpProvisioner) ChangeOwnPassword(t testing.TB, addr, old, secret string) error {
+	t.Helper()
+	c := newAdminClient(t, p.url)
+	if err := c.logIn(t, addr, old); err != nil {
+		return err
+	}
+	if _, err := c.post(t, "/account/password", url.Values{"current": {old}, "password": {secret}, "confirm": {secret}}); err != nil {
+		return err
+	}
+	r := c.do(t, "POST", "/logout", url.Values{"csrf": {c.csrf}})
+	if r.status != http.StatusSeeOther {
+		return errors.New("web admin: logout: " + pageText(r.body))
+	}
+	return nil
 }
