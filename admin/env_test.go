@@ -1,9 +1,6 @@
 package admin
 
 import (
-	"bytes"
-	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -36,28 +33,11 @@ const (
 	pmOrgPW = "pmorgpw"
 )
 
-var (
-	hostdirBinary   string
-	hostdirBuildErr error
-)
+// hostdirBuild is the hostdir program TestMain builds once (read-only
+// afterwards).
+var hostdirBuild peers.HostdirBuild
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "hostdir-admin-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	if root, err := peers.FindRepoRoot(); err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		hostdirBinary, hostdirBuildErr = peers.BuildHostdir(ctx, root, dir)
-		cancel()
-	} else {
-		hostdirBuildErr = err
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(peers.MainWithHostdir(m, "hostdir-admin-bin-", &hostdirBuild)) }
 
 // directory is a running LDAP server with the HOWTO's rules and the ACL
 // tree.
@@ -70,56 +50,25 @@ func repoFile(t testing.TB, parts ...string) string {
 	return filepath.Join(append([]string{peers.RepoRoot(t)}, parts...)...)
 }
 
-// howtoACL returns the access rules of testdata/howto-slapd-2.5.conf.
-func howtoACL(t testing.TB) string {
-	t.Helper()
-	b, err := os.ReadFile(repoFile(t, "testdata", "howto-slapd-2.5.conf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	i := strings.Index(string(b), "\naccess to")
-	if i < 0 {
-		t.Fatal("no access rules in howto-slapd-2.5.conf")
-	}
-	return string(b)[i+1:]
-}
-
+// slapdOptions are the HOWTO's directory with its slapd.conf rules and
+// the ACL tree, with the indexes the admin's searches use.
 func slapdOptions(t testing.TB) peers.SlapdOptions {
-	return peers.SlapdOptions{
-		ExtraSchemas:   []string{repoFile(t, "schema", "builtin", "jamm.schema")},
-		Indexes:        []string{"objectClass pres,eq", "mail,cn eq,sub", "jvd eq", "roleOccupant eq"},
-		DatabaseConfig: howtoACL(t),
-		LDIFFiles:      []string{repoFile(t, "testdata", "acl-tree.ldif")},
-	}
+	o := peers.HowtoACLOptions(t)
+	o.Indexes = []string{"objectClass pres,eq", "mail,cn eq,sub", "jvd eq", "roleOccupant eq"}
+	return o
 }
 
-// directoryKinds are the servers every web test runs against: Debian's
-// slapd with the HOWTO's slapd.conf rules, and hostdir serving the same
-// configuration.
-var directoryKinds = []string{"slapd", "hostdir"}
-
+// startDirectory starts Debian's slapd with the HOWTO's slapd.conf rules,
+// or hostdir serving the same configuration (see peers.DirectoryKinds).
 func startDirectory(t *testing.T, kind string) *directory {
 	t.Helper()
-	switch kind {
-	case "slapd":
-		s := peers.StartSlapd(t, slapdOptions(t))
-		return &directory{name: kind, url: s.URL, rootDN: s.RootDN, rootPW: s.RootPW}
-	default:
-		if hostdirBuildErr != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("build hostdir: %v", hostdirBuildErr)
-			}
-			t.Skipf("hostdir does not build yet: %v", hostdirBuildErr)
-		}
-		o := slapdOptions(t)
-		h := peers.StartHostdir(t, peers.HostdirOptions{Binary: hostdirBinary, Slapd: &o})
-		return &directory{name: kind, url: h.URL, rootDN: h.RootDN, rootPW: h.RootPW}
-	}
+	d := peers.StartDirectory(t, kind, slapdOptions(t), hostdirBuild)
+	return &directory{name: d.Kind, url: d.URL, rootDN: d.RootDN, rootPW: d.RootPW}
 }
 
 // eachDirectory runs fn against a fresh directory of every kind.
 func eachDirectory(t *testing.T, fn func(t *testing.T, d *directory)) {
-	for _, k := range directoryKinds {
+	for _, k := range peers.DirectoryKinds {
 		t.Run(k, func(t *testing.T) { fn(t, startDirectory(t, k)) })
 	}
 }
@@ -205,35 +154,17 @@ func (c *clock) add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // app is the web application under test, on an httptest server.
 type app struct {
 	srv   *Server
 	ts    *httptest.Server
 	clock *clock
-	logs  *syncBuffer
+	logs  *peers.SyncBuffer
 }
 
 func newApp(t *testing.T, d *directory, mod func(c *Config)) *app {
 	t.Helper()
-	a := &app{clock: &clock{t: time.Unix(1750000000, 0)}, logs: &syncBuffer{}}
+	a := &app{clock: &clock{t: time.Unix(1750000000, 0)}, logs: &peers.SyncBuffer{}}
 	cfg := Config{
 		LDAPURL: d.url, Base: testBase, RootDN: d.rootDN,
 		Logger: slog.New(slog.NewTextHandler(a.logs, nil)), Now: a.clock.now,

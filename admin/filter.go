@@ -147,15 +147,11 @@ func normalizeFilter(text string) string {
 }
 
 func (s *Server) saveFilter(r *http.Request, sess *session) (string, string, error) {
-	c, e, err := s.openEntry(r, sess, false)
+	c, e, back, err := s.openEntryFor(r, sess, entryRule{kind: accountEntry, wrong: "Only accounts have filter rules."})
 	if err != nil {
-		return "", "", err
+		return back, "", err
 	}
 	defer c.done()
-	back := entryBack(c.dom.Name, e)
-	if e.Account == nil {
-		return back, "", inputErr("Only accounts have filter rules.")
-	}
 	// The file is outside the directory: its access rules cannot decide,
 	// so the application checks that the identity administers the domain.
 	if !c.site && !c.postmaster {

@@ -194,12 +194,11 @@ func addressExists(ctx context.Context, d *Dir, domain, addr string) (bool, erro
 }
 
 func (s *Server) addAccount(r *http.Request, sess *session) (string, string, error) {
-	c, err := s.openDomain(r, sess, false)
+	c, back, err := s.openDomainFor(r, sess)
 	if err != nil {
-		return "/", "", err
+		return back, "", err
 	}
 	defer c.done()
-	back := domainPath(c.dom.Name)
 	if !c.canAccounts() {
 		return back, "", refuse("adding accounts is switched off for %s (ask the site admin).", c.dom.Name)
 	}
@@ -220,10 +219,7 @@ func (s *Server) addAccount(r *http.Request, sess *session) (string, string, err
 	if err := CheckPassword(pw, r.PostForm.Get("confirm"), addr, s.cfg.MinPasswordLength); err != nil {
 		return back, "", err
 	}
-	if taken, err := addressExists(r.Context(), c.d, c.dom.Name, addr); err != nil || taken {
-		if err == nil {
-			err = fmt.Errorf("%s: %w", addr, ErrExists)
-		}
+	if err := addressFree(r.Context(), c, addr); err != nil {
 		return back, "", err
 	}
 	na := NewAccount{Domain: c.dom.Name, Local: local, Name: name, Quota: quota, HomeDirectory: s.cfg.HomeDirectory}
@@ -246,12 +242,11 @@ func (s *Server) addAccount(r *http.Request, sess *session) (string, string, err
 }
 
 func (s *Server) addAlias(r *http.Request, sess *session) (string, string, error) {
-	c, err := s.openDomain(r, sess, false)
+	c, back, err := s.openDomainFor(r, sess)
 	if err != nil {
-		return "/", "", err
+		return back, "", err
 	}
 	defer c.done()
-	back := domainPath(c.dom.Name)
 	local, err := ValidLocal(r.PostForm.Get("local"))
 	if err != nil {
 		return back, "", err
@@ -264,10 +259,7 @@ func (s *Server) addAlias(r *http.Request, sess *session) (string, string, error
 		return back, "", inputErr("Enter at least one destination for the alias.")
 	}
 	addr := local + "@" + c.dom.Name
-	if taken, err := addressExists(r.Context(), c.d, c.dom.Name, addr); err != nil || taken {
-		if err == nil {
-			err = fmt.Errorf("%s: %w", addr, ErrExists)
-		}
+	if err := addressFree(r.Context(), c, addr); err != nil {
 		return back, "", err
 	}
 	if err := c.d.AddAlias(r.Context(), c.dom.Name, local, dests); err != nil {
@@ -277,12 +269,11 @@ func (s *Server) addAlias(r *http.Request, sess *session) (string, string, error
 }
 
 func (s *Server) setCatchAll(r *http.Request, sess *session) (string, string, error) {
-	c, err := s.openDomain(r, sess, false)
+	c, back, err := s.openDomainFor(r, sess)
 	if err != nil {
-		return "/", "", err
+		return back, "", err
 	}
 	defer c.done()
-	back := domainPath(c.dom.Name)
 	dests, err := ParseDestinations(r.PostForm.Get("destinations"))
 	if err != nil {
 		return back, "", err
@@ -345,6 +336,75 @@ func (s *Server) openEntry(r *http.Request, sess *session, view bool) (*domainCt
 		return nil, nil, err
 	}
 	return c, e, nil
+}
+
+// Kinds of entry an entry action accepts (entryRule.kind).
+const (
+	anyEntry = iota
+	accountEntry
+	aliasEntry
+)
+
+// entryRule says what an action on the path's account or alias accepts:
+// kind (anyEntry, accountEntry or aliasEntry), the message refusing the
+// other kind, and whether the form's "return" field may send the user back
+// to the domain page (the lists there post these actions too).
+type entryRule struct {
+	kind     int
+	wrong    string
+	toDomain bool
+}
+
+// openEntryFor opens the path's entry for an action (see openEntry) and
+// returns the page to go back to: the entry's page, or the domain page
+// when rule.toDomain and the form ask for it. An entry of the wrong kind
+// is refused; on any error nothing is left open.
+func (s *Server) openEntryFor(r *http.Request, sess *session, rule entryRule) (*domainCtx, *Entry, string, error) {
+	c, e, err := s.openEntry(r, sess, false)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	back := entryBack(c.dom.Name, e)
+	if rule.toDomain {
+		back = returnTo(r, c.dom.Name, back)
+	}
+	if (rule.kind == accountEntry && e.Account == nil) || (rule.kind == aliasEntry && e.Alias == nil) {
+		c.done()
+		return nil, nil, back, inputErr("%s", rule.wrong)
+	}
+	return c, e, back, nil
+}
+
+// openDomainFor opens the path's domain for an action (see openDomain) and
+// returns its page to go back to ("/" when it cannot be opened).
+func (s *Server) openDomainFor(r *http.Request, sess *session) (*domainCtx, string, error) {
+	c, err := s.openDomain(r, sess, false)
+	if err != nil {
+		return nil, "/", err
+	}
+	return c, domainPath(c.dom.Name), nil
+}
+
+// addressFree fails with ErrExists when addr is taken in c's domain.
+func addressFree(ctx context.Context, c *domainCtx, addr string) error {
+	taken, err := addressExists(ctx, c.d, c.dom.Name, addr)
+	if err == nil && taken {
+		err = fmt.Errorf("%s: %w", addr, ErrExists)
+	}
+	return err
+}
+
+// switched is an action's outcome after setting a flag on or off: err, or
+// the message for the new state.
+func switched(back string, on bool, err error, onMsg, offMsg string) (string, string, error) {
+	switch {
+	case err != nil:
+		return back, "", err
+	case on:
+		return back, onMsg, nil
+	default:
+		return back, offMsg, nil
+	}
 }
 
 func accountPath(domain, local string) string {
@@ -420,12 +480,11 @@ func (s *Server) storePassword(ctx context.Context, d *Dir, dn, secret string, a
 }
 
 func (s *Server) resetPassword(r *http.Request, sess *session) (string, string, error) {
-	c, e, err := s.openEntry(r, sess, false)
+	c, e, back, err := s.openEntryFor(r, sess, entryRule{kind: anyEntry})
 	if err != nil {
-		return "", "", err
+		return back, "", err
 	}
 	defer c.done()
-	back := entryBack(c.dom.Name, e)
 	addr := r.PathValue("local") + "@" + c.dom.Name
 	pw := r.PostForm.Get("password")
 	if err := CheckPassword(pw, r.PostForm.Get("confirm"), addr, s.cfg.MinPasswordLength); err != nil {
@@ -441,15 +500,11 @@ func (s *Server) resetPassword(r *http.Request, sess *session) (string, string, 
 }
 
 func (s *Server) setQuota(r *http.Request, sess *session) (string, string, error) {
-	c, e, err := s.openEntry(r, sess, false)
+	c, e, back, err := s.openEntryFor(r, sess, entryRule{kind: accountEntry, wrong: "Only accounts have a quota."})
 	if err != nil {
-		return "", "", err
+		return back, "", err
 	}
 	defer c.done()
-	back := entryBack(c.dom.Name, e)
-	if e.Account == nil {
-		return back, "", inputErr("Only accounts have a quota.")
-	}
 	q, err := ValidQuota(r.PostForm.Get("quota"))
 	if err != nil {
 		return back, "", err
@@ -472,81 +527,50 @@ func returnTo(r *http.Request, domain, fallback string) string {
 }
 
 func (s *Server) setAccountActive(r *http.Request, sess *session) (string, string, error) {
-	c, e, err := s.openEntry(r, sess, false)
+	c, e, back, err := s.openEntryFor(r, sess, entryRule{kind: accountEntry, wrong: "Not an account.", toDomain: true})
 	if err != nil {
-		return "", "", err
-	}
-	defer c.done()
-	back := returnTo(r, c.dom.Name, entryBack(c.dom.Name, e))
-	if e.Account == nil {
-		return back, "", inputErr("Not an account.")
-	}
-	on := formBool(r, "active")
-	if err := c.d.SetActive(r.Context(), e.DN, on); err != nil {
 		return back, "", err
 	}
-	if on {
-		return back, e.Account.Mail + " is active.", nil
-	}
-	return back, e.Account.Mail + " is deactivated: it receives no mail and cannot log in.", nil
+	defer c.done()
+	on := formBool(r, "active")
+	return switched(back, on, c.d.SetActive(r.Context(), e.DN, on),
+		e.Account.Mail+" is active.", e.Account.Mail+" is deactivated: it receives no mail and cannot log in.")
 }
 
 func (s *Server) markAccount(r *http.Request, sess *session) (string, string, error) {
-	c, e, err := s.openEntry(r, sess, false)
+	c, e, back, err := s.openEntryFor(r, sess, entryRule{kind: accountEntry, wrong: "Not an account.", toDomain: true})
 	if err != nil {
-		return "", "", err
+		return back, "", err
 	}
 	defer c.done()
-	back := returnTo(r, c.dom.Name, entryBack(c.dom.Name, e))
-	if e.Account == nil {
-		return back, "", inputErr("Not an account.")
-	}
 	if !c.canAccounts() {
 		return back, "", refuse("deleting and restoring accounts is switched off for %s (ask the site admin).", c.dom.Name)
 	}
 	on := formBool(r, "delete")
-	if err := c.d.SetDelete(r.Context(), e.DN, on); err != nil {
-		return back, "", err
-	}
-	if on {
-		return back, e.Account.Mail + " is marked for deletion; it is removed with its mail at the next cleaning.", nil
-	}
-	return back, e.Account.Mail + " is restored.", nil
+	return switched(back, on, c.d.SetDelete(r.Context(), e.DN, on),
+		e.Account.Mail+" is marked for deletion; it is removed with its mail at the next cleaning.", e.Account.Mail+" is restored.")
 }
 
 func (s *Server) setPostmaster(r *http.Request, sess *session) (string, string, error) {
-	c, e, err := s.openEntry(r, sess, false)
+	c, e, back, err := s.openEntryFor(r, sess, entryRule{kind: accountEntry, wrong: "Only accounts can be appointed postmasters.", toDomain: true})
 	if err != nil {
-		return "", "", err
+		return back, "", err
 	}
 	defer c.done()
-	back := returnTo(r, c.dom.Name, entryBack(c.dom.Name, e))
-	if e.Account == nil {
-		return back, "", inputErr("Only accounts can be appointed postmasters.")
-	}
 	if !c.canPostmasters() {
 		return back, "", refuse("appointing postmasters is switched off for %s (ask the site admin).", c.dom.Name)
 	}
 	on := formBool(r, "postmaster")
-	if err := c.d.SetPostmaster(r.Context(), c.dom.Name, e.DN, on); err != nil {
-		return back, "", err
-	}
-	if on {
-		return back, e.Account.Mail + " is now a postmaster of " + c.dom.Name + ".", nil
-	}
-	return back, e.Account.Mail + " is no longer a postmaster of " + c.dom.Name + ".", nil
+	return switched(back, on, c.d.SetPostmaster(r.Context(), c.dom.Name, e.DN, on),
+		e.Account.Mail+" is now a postmaster of "+c.dom.Name+".", e.Account.Mail+" is no longer a postmaster of "+c.dom.Name+".")
 }
 
 func (s *Server) aliasDestinations(r *http.Request, sess *session) (string, string, error) {
-	c, e, err := s.openEntry(r, sess, false)
+	c, e, back, err := s.openEntryFor(r, sess, entryRule{kind: aliasEntry, wrong: "Not an alias."})
 	if err != nil {
-		return "", "", err
+		return back, "", err
 	}
 	defer c.done()
-	back := entryBack(c.dom.Name, e)
-	if e.Alias == nil {
-		return back, "", inputErr("Not an alias.")
-	}
 	dests, err := editDestinations(e.Alias.Destinations, r.PostForm["remove"], r.PostForm.Get("add"))
 	if err != nil {
 		return back, "", err
@@ -585,35 +609,21 @@ func editDestinations(cur, remove []string, add string) ([]string, error) {
 }
 
 func (s *Server) setAliasActive(r *http.Request, sess *session) (string, string, error) {
-	c, e, err := s.openEntry(r, sess, false)
+	c, e, back, err := s.openEntryFor(r, sess, entryRule{kind: aliasEntry, wrong: "Not an alias.", toDomain: true})
 	if err != nil {
-		return "", "", err
-	}
-	defer c.done()
-	back := returnTo(r, c.dom.Name, entryBack(c.dom.Name, e))
-	if e.Alias == nil {
-		return back, "", inputErr("Not an alias.")
-	}
-	on := formBool(r, "active")
-	if err := c.d.SetActive(r.Context(), e.DN, on); err != nil {
 		return back, "", err
 	}
-	if on {
-		return back, e.Alias.Mail + " is active.", nil
-	}
-	return back, e.Alias.Mail + " is deactivated.", nil
+	defer c.done()
+	on := formBool(r, "active")
+	return switched(back, on, c.d.SetActive(r.Context(), e.DN, on), e.Alias.Mail+" is active.", e.Alias.Mail+" is deactivated.")
 }
 
 func (s *Server) deleteAlias(r *http.Request, sess *session) (string, string, error) {
-	c, e, err := s.openEntry(r, sess, false)
+	c, e, back, err := s.openEntryFor(r, sess, entryRule{kind: aliasEntry, wrong: "Accounts are marked for deletion, not deleted."})
 	if err != nil {
-		return "", "", err
+		return back, "", err
 	}
 	defer c.done()
-	back := entryBack(c.dom.Name, e)
-	if e.Alias == nil {
-		return back, "", inputErr("Accounts are marked for deletion, not deleted.")
-	}
 	if e.Alias.Role == "postmaster" || e.Alias.Role == "abuse" {
 		return back, "", refuse("every domain keeps its postmaster and abuse addresses (RFC 2142).")
 	}

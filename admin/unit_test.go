@@ -161,6 +161,7 @@ func TestSessions(t *testing.T) {
 	if st.get(tok1) != s1 || st.get("nope") != nil || st.get("") != nil {
 		t.Fatal("get")
 	}
+	c.add(time.Second) // a is the oldest, not tied with b
 	tok2 := st.create(&session{login: "b", password: []byte("x")})
 	c.add(time.Second)
 	st.create(&session{login: "c", password: []byte("y")}) // evicts the oldest (a)

@@ -23,7 +23,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -132,24 +131,6 @@ func TestLineHandler(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the server's concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestServeInProcess runs Serve on the default configuration until its
 // context is cancelled.
 func TestServeInProcess(t *testing.T) {
@@ -158,7 +139,7 @@ func TestServeInProcess(t *testing.T) {
 	url := fmt.Sprintf("ldap://127.0.0.1:%d/", port)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out syncBuffer
+	var out peers.SyncBuffer
 	done := make(chan int, 1)
 	go func() { done <- Serve(ctx, []string{"--data", data, "-h", url, "-d", "0"}, &out, &out) }()
 	// The listener is open before the first start's work is done; the
@@ -180,27 +161,19 @@ func TestServeInProcess(t *testing.T) {
 		t.Errorf("bind with the generated password %q: %v\n%s", pw, err, out.String())
 	}
 	conn.Close()
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("Serve returned %d:\n%s", code, out.String())
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("Serve did not return after cancel")
-	}
+	stopServe(t, cancel, done, &out, 15*time.Second)
 	if !strings.HasSuffix(out.String(), "hostdir: shutting down\nhostdir: stopped\n") {
 		t.Errorf("output:\n%s", out.String())
 	}
 	// A second server on the data of a running one gives up clearly.
 	ctx2, cancel2 := context.WithCancel(context.Background())
 	defer cancel2()
-	var out2 syncBuffer
+	var out2 peers.SyncBuffer
 	go func() { done <- Serve(ctx2, []string{"--data", data, "-h", url, "-d", "0"}, &out2, &out2) }()
 	for i := 0; i < 500 && !strings.Contains(out2.String(), "hostdir: try: "); i++ {
 		time.Sleep(20 * time.Millisecond)
 	}
-	var out3 syncBuffer
+	var out3 peers.SyncBuffer
 	code := Serve(context.Background(), []string{"--data", data, "-h", fmt.Sprintf("ldap://127.0.0.1:%d/", peers.FreePort(t)), "-d", "0"}, &out3, &out3)
 	if code != 1 || !strings.Contains(out3.String(), "database is in use by another process") {
 		t.Errorf("second server on the same data: exit %d:\n%s", code, out3.String())
@@ -450,7 +423,22 @@ func (w *webClient) login(user, pw string) (int, string, string) {
 }
 
 // waitBanner waits until out holds the line starting with "hostdir: try: ".
-func waitBanner(t testing.TB, out *syncBuffer) {
+// stopServe cancels a running Serve (its ctx's cancel; done receives its
+// exit code) and waits at most timeout for it to return 0.
+func stopServe(t testing.TB, cancel context.CancelFunc, done <-chan int, out *peers.SyncBuffer, timeout time.Duration) {
+	t.Helper()
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("Serve returned %d:\n%s", code, out.String())
+		}
+	case <-time.After(timeout):
+		t.Fatal("Serve did not return after cancel")
+	}
+}
+
+func waitBanner(t testing.TB, out *peers.SyncBuffer) {
 	t.Helper()
 	for i := 0; i < 500 && !strings.Contains(out.String(), "hostdir: try: "); i++ {
 		time.Sleep(20 * time.Millisecond)
@@ -475,7 +463,7 @@ func TestServeWebAdmin(t *testing.T) {
 	addr := fmt.Sprintf("127.0.0.1:%d", peers.FreePort(t))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out syncBuffer
+	var out peers.SyncBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- Serve(ctx, []string{"--data", data, "-h", ldapURL + " " + sock, "-d", "stats",
@@ -522,15 +510,7 @@ func TestServeWebAdmin(t *testing.T) {
 		t.Errorf("the web admin did not use the ldapi:// listener:\n%s", o)
 	}
 
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("Serve returned %d:\n%s", code, out.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("Serve did not return after cancel")
-	}
+	stopServe(t, cancel, done, &out, 30*time.Second)
 	if o := out.String(); !strings.Contains(o, "hostdir: shutting down\n") || !strings.HasSuffix(o, "hostdir: stopped\n") {
 		t.Errorf("output:\n%s", out.String())
 	}
@@ -569,7 +549,7 @@ func TestServeWebAdminTLS(t *testing.T) {
 	addr := fmt.Sprintf("127.0.0.1:%d", peers.FreePort(t))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out syncBuffer
+	var out peers.SyncBuffer
 	done := make(chan int, 1)
 	go func() {
 		done <- Serve(ctx, []string{"-f", confFile, "-h", ldapsURL, "-d", "0", "--admin-listen", addr, "--admin-tls"}, &out, &out)
@@ -594,15 +574,7 @@ func TestServeWebAdminTLS(t *testing.T) {
 	if code != http.StatusOK || path != "/domains/example.net" {
 		t.Errorf("add domain: %d %s\n%s", code, path, page)
 	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("Serve returned %d:\n%s", code, out.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("Serve did not return after cancel")
-	}
+	stopServe(t, cancel, done, &out, 30*time.Second)
 }
 
 // TestServeWebAdminListenError: an admin address already in use stops
@@ -613,7 +585,7 @@ func TestServeWebAdminListenError(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	var out syncBuffer
+	var out peers.SyncBuffer
 	code := Serve(context.Background(), []string{"--data", t.TempDir(), "-h", fmt.Sprintf("ldap://127.0.0.1:%d/", peers.FreePort(t)),
 		"-d", "0", "--admin-listen", l.Addr().String()}, &out, &out)
 	if code != 1 || !strings.Contains(out.String(), "--admin-listen") {

@@ -1,30 +1,25 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"hostdir/directory/password"
+	"hostdir/internal/peers"
 )
 
-const (
-	slapdPath      = "/usr/sbin/slapd"
-	slapaddPath    = "/usr/sbin/slapadd"
-	ldapwhoamiPath = "/usr/bin/ldapwhoami"
-	ldapModuleDir  = "/usr/lib/ldap"
-	coreSchema     = "/etc/ldap/schema/core.schema"
-)
+const ldapwhoamiPath = "/usr/bin/ldapwhoami"
+
+// coreSchema is the only schema the interoperability databases need.
+var coreSchema = filepath.Join(peers.DebianSchemaDir, "core.schema")
 
 // rootpwCase is a database whose rootpw `hostdir passwd` makes.
 type rootpwCase struct {
@@ -43,14 +38,13 @@ type userCase struct {
 // made by password.Hash (loaded with slapadd), and must agree with
 // password.Verify on every attempt.
 func TestSlapdBind(t *testing.T) {
-	for _, p := range []string{slapdPath, slapaddPath, ldapwhoamiPath, coreSchema, filepath.Join(ldapModuleDir, "back_mdb.la")} {
+	for _, p := range []string{peers.SlapdPath, peers.SlapaddPath, ldapwhoamiPath, coreSchema, filepath.Join(peers.SlapdModulePath, "back_mdb.la")} {
 		needDebianProgram(t, p)
 	}
 	const secret = "s3cret pässword!"
 	const wrong = "x" + secret // differs in the first 8 bytes, for DES
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	dir := t.TempDir()
 
 	rootCases := []rootpwCase{
 		{args: nil}, // default {SSHA}
@@ -84,9 +78,7 @@ func TestSlapdBind(t *testing.T) {
 	}
 
 	users := userCases(t, secret, wrong)
-	conf := writeSlapdConf(t, dir, rootpw)
-	writeUsers(ctx, t, dir, conf, users)
-	url := startSlapd(ctx, t, dir, conf)
+	url := peers.StartSlapd(t, slapdOptions(t, rootpw, users)).URL
 
 	for i, rc := range rootCases {
 		bindDN := fmt.Sprintf("cn=Manager,dc=r%d", i)
@@ -181,107 +173,40 @@ func userCases(t *testing.T, secret, wrong string) []userCase {
 	return cases
 }
 
-// writeSlapdConf writes a slapd.conf with database dc=example (rootpw[0])
-// and one database dc=rN per further rootpw value.
-func writeSlapdConf(t *testing.T, dir string, rootpw []string) string {
+// slapdOptions describe a slapd with database dc=example (rootpw[0])
+// holding one person entry per user case, and one database dc=rN per
+// further rootpw value.
+func slapdOptions(t *testing.T, rootpw []string, users []userCase) peers.SlapdOptions {
 	t.Helper()
-	var b strings.Builder
-	fmt.Fprintf(&b, "modulepath %s\nmoduleload back_mdb\n", ldapModuleDir)
-	for _, m := range []string{"pw-sha2", "argon2"} {
-		if _, err := os.Stat(filepath.Join(ldapModuleDir, m+".la")); err != nil {
+	modules := []string{"pw-sha2", "argon2"}
+	for _, m := range modules {
+		if _, err := os.Stat(filepath.Join(peers.SlapdModulePath, m+".la")); err != nil {
 			if os.Getenv("CI") == "true" {
 				t.Fatalf("slapd module %s missing: %v", m, err)
 			}
 			t.Skipf("slapd module %s missing: %v", m, err)
 		}
-		fmt.Fprintf(&b, "moduleload %s\n", m)
 	}
-	fmt.Fprintf(&b, "include %s\n", coreSchema)
-	fmt.Fprintf(&b, "pidfile %s\nargsfile %s\n", filepath.Join(dir, "slapd.pid"), filepath.Join(dir, "slapd.args"))
-	for i, pw := range rootpw {
-		suffix := fmt.Sprintf("dc=r%d", i)
-		if i == 0 {
-			suffix = "dc=example"
-		}
-		db := filepath.Join(dir, fmt.Sprintf("db%d", i))
-		if err := os.Mkdir(db, 0o700); err != nil {
-			t.Fatal(err)
-		}
-		fmt.Fprintf(&b, "\ndatabase mdb\nsuffix \"%s\"\nrootdn \"cn=Manager,%s\"\nrootpw \"%s\"\ndirectory %s\nmaxsize 1048576\n",
-			suffix, suffix, pw, db)
+	var dbs []peers.SlapdDatabase
+	for i, pw := range rootpw[1:] {
+		suffix := fmt.Sprintf("dc=r%d", i+1)
+		dbs = append(dbs, peers.SlapdDatabase{Suffix: suffix, RootDN: "cn=Manager," + suffix, RootPW: pw})
 	}
-	conf := filepath.Join(dir, "slapd.conf")
-	if err := os.WriteFile(conf, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return conf
-}
-
-// writeUsers loads dc=example and one person entry per user case with
-// slapadd.
-func writeUsers(ctx context.Context, t *testing.T, dir, conf string, users []userCase) {
-	t.Helper()
 	var b strings.Builder
 	b.WriteString("dn: dc=example\nobjectClass: dcObject\nobjectClass: organization\ndc: example\no: example\n")
 	for i, u := range users {
 		fmt.Fprintf(&b, "\ndn: cn=u%d,dc=example\nobjectClass: person\ncn: u%d\nsn: u%d\nuserPassword:: %s\n",
 			i, i, i, base64.StdEncoding.EncodeToString([]byte(u.stored)))
 	}
-	ldif := filepath.Join(dir, "users.ldif")
-	if err := os.WriteFile(ldif, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.CommandContext(ctx, slapaddPath, "-f", conf, "-b", "dc=example", "-l", ldif).CombinedOutput()
-	if err != nil {
-		t.Fatalf("slapadd: %v\n%s", err, out)
-	}
-}
-
-// startSlapd runs slapd on a free port until the test ends and returns its
-// URL once it accepts connections.
-func startSlapd(ctx context.Context, t *testing.T, dir, conf string) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	url := "ldap://" + addr + "/"
-	cmd := exec.Command(slapdPath, "-f", conf, "-h", url, "-d", "0")
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	cmd.Dir = dir
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("slapd output:\n%s", logs.String())
-		}
-	})
-	for {
-		c, err := (&net.Dialer{Timeout: time.Second}).DialContext(ctx, "tcp", addr)
-		if err == nil {
-			c.Close()
-			return url
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("slapd exited: %v\n%s", err, logs.String())
-		case <-ctx.Done():
-			t.Fatalf("slapd did not start: %v\n%s", ctx.Err(), logs.String())
-		case <-time.After(50 * time.Millisecond):
-		}
+	return peers.SlapdOptions{
+		Suffix:    "dc=example",
+		RootDN:    "cn=Manager,dc=example",
+		RootPW:    rootpw[0],
+		Schemas:   []string{coreSchema},
+		Indexes:   []string{},
+		Modules:   modules,
+		Databases: dbs,
+		LDIF:      b.String(),
 	}
 }
 

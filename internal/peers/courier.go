@@ -3,7 +3,6 @@ package peers
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -71,9 +70,7 @@ type Courier struct {
 	// AuthLDAPRC is the authldaprc text in force.
 	AuthLDAPRC string
 
-	cmd  *exec.Cmd
-	logs *logBuffer
-	done chan struct{}
+	proc *proc
 }
 
 // AuthResult is what one authtest run printed and how it ended.
@@ -161,7 +158,11 @@ func StartCourier(t testing.TB, opts CourierOptions) *Courier {
 		t.Fatalf("peers: %v", err)
 	}
 
-	if err := c.start(); err != nil {
+	cmd := exec.Command(AuthdaemondPath)
+	// The wrapper script exports authdaemonrc's variables (set -a); the
+	// daemon reads DEBUG_LOGIN and friends from its environment.
+	cmd.Env = append(os.Environ(), "DEBUG_LOGIN=1", "DEFAULTOPTIONS=", "LOGGEROPTS=")
+	if c.proc, err = startProc(cmd, true); err != nil {
 		t.Fatalf("peers: %v", err)
 	}
 	t.Cleanup(func() {
@@ -172,7 +173,16 @@ func StartCourier(t testing.TB, opts CourierOptions) *Courier {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), opts.StartTimeout)
 	defer cancel()
-	if err := c.waitReady(ctx); err != nil {
+	// authtest for an unknown user answers "Operation not permitted" once
+	// authldap asked the directory and found no one.
+	ready := func(ctx context.Context) error {
+		r, err := c.AuthTest(ctx, "hostdir-no-such-user", "")
+		if err == nil && !strings.Contains(r.Output, "Operation not permitted") {
+			err = fmt.Errorf("last authtest %q", r.Output)
+		}
+		return err
+	}
+	if err := c.proc.waitReady(ctx, 50*time.Millisecond, ready); err != nil {
 		t.Fatalf("peers: authdaemond: %v\noutput:\n%s", err, c.Logs())
 	}
 	return c
@@ -291,45 +301,6 @@ func rewrite(path, text string) error {
 	return nil
 }
 
-func (c *Courier) start() error {
-	c.logs = &logBuffer{}
-	c.done = make(chan struct{})
-	c.cmd = exec.Command(AuthdaemondPath)
-	// The wrapper script exports authdaemonrc's variables (set -a); the
-	// daemon reads DEBUG_LOGIN and friends from its environment.
-	c.cmd.Env = append(os.Environ(), "DEBUG_LOGIN=1", "DEFAULTOPTIONS=", "LOGGEROPTS=")
-	c.cmd.Stdout, c.cmd.Stderr = c.logs, c.logs
-	c.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := c.cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", AuthdaemondPath, err)
-	}
-	go func() {
-		_ = c.cmd.Wait()
-		close(c.done)
-	}()
-	return nil
-}
-
-// waitReady retries authtest for an unknown user until it answers
-// "Operation not permitted" (authldap asked the directory and found no one).
-func (c *Courier) waitReady(ctx context.Context) error {
-	var last AuthResult
-	for {
-		r, err := c.AuthTest(ctx, "hostdir-no-such-user", "")
-		if err == nil && strings.Contains(r.Output, "Operation not permitted") {
-			return nil
-		}
-		last = r
-		select {
-		case <-c.done:
-			return fmt.Errorf("authdaemond exited (last authtest: %q)", last.Output)
-		case <-ctx.Done():
-			return fmt.Errorf("not ready: last authtest %q, %v (%w)", last.Output, err, ctx.Err())
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-}
-
 // AuthTest runs `authtest USER [PASSWORD [NEWPASSWORD]]`, at most 20
 // seconds: no password is a userdb lookup only; a new password asks for a
 // password change (authldap with LDAP_AUTHBIND modifies userPassword bound
@@ -347,45 +318,17 @@ func (c *Courier) AuthTest(ctx context.Context, user, password string, newPasswo
 	cmd := exec.CommandContext(ctx, AuthtestPath, args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	r := AuthResult{Output: out.String()}
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exit) && exit.Exited():
-		r.Exit = exit.ExitCode()
-	default:
+	exit, err := runExit(cmd)
+	r := AuthResult{Output: out.String(), Exit: exit}
+	if err != nil {
 		return r, fmt.Errorf("authtest %s: %w (%s)", user, err, out.String())
 	}
 	return r, nil
 }
 
 // Logs returns authdaemond's output so far.
-func (c *Courier) Logs() string {
-	if c.logs == nil {
-		return ""
-	}
-	return c.logs.String()
-}
+func (c *Courier) Logs() string { return c.proc.output() }
 
 // Stop terminates authdaemond and its children (SIGTERM to the process
 // group, SIGKILL after 5s). Calling it more than once is harmless.
-func (c *Courier) Stop() {
-	if c.cmd == nil || c.cmd.Process == nil {
-		return
-	}
-	pgid := c.cmd.Process.Pid
-	select {
-	case <-c.done:
-	default:
-		_ = syscall.Kill(-pgid, syscall.SIGTERM)
-		select {
-		case <-c.done:
-		case <-time.After(5 * time.Second):
-			_ = syscall.Kill(-pgid, syscall.SIGKILL)
-			<-c.done
-		}
-	}
-	// Children that outlived the parent.
-	_ = syscall.Kill(-pgid, syscall.SIGKILL)
-}
+func (c *Courier) Stop() { c.proc.stop(5 * time.Second) }

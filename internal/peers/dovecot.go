@@ -3,14 +3,12 @@ package peers
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -58,9 +56,7 @@ type Dovecot struct {
 	// Opts are the effective options.
 	Opts DovecotOptions
 
-	cmd  *exec.Cmd
-	out  *logBuffer
-	done chan struct{}
+	proc *proc
 }
 
 // DoveadmResult is what one doveadm run printed and how it ended.
@@ -128,29 +124,25 @@ func StartDovecot(t testing.TB, opts DovecotOptions) *Dovecot {
 		t.Fatalf("peers: %v", err)
 	}
 
-	var lastErr error
-	for attempt := 0; attempt < 3; attempt++ {
-		port, err := freePort()
-		if err != nil {
-			t.Fatalf("peers: %v", err)
-		}
+	lastErr := onFreePort(t, func(_, port int) (bool, error) {
 		d.IMAPPort = port
 		if err := os.WriteFile(d.ConfigPath, []byte(d.configText()), 0o644); err != nil {
 			t.Fatalf("peers: %v", err)
 		}
-		if lastErr = d.start(opts.StartTimeout); lastErr == nil {
-			t.Cleanup(func() {
-				d.Stop()
-				if t.Failed() {
-					t.Logf("dovecot log (%s):\n%s", d.LogPath, tail(d.Logs(), 200))
-				}
-			})
-			return d
+		err := d.start(opts.StartTimeout)
+		if err != nil {
+			d.Stop()
 		}
-		d.Stop()
-		if !strings.Contains(d.Logs(), "in use") {
-			break
-		}
+		return strings.Contains(d.Logs(), "in use"), err
+	})
+	if lastErr == nil {
+		t.Cleanup(func() {
+			d.Stop()
+			if t.Failed() {
+				t.Logf("dovecot log (%s):\n%s", d.LogPath, tail(d.Logs(), 200))
+			}
+		})
+		return d
 	}
 	t.Fatalf("peers: dovecot did not start: %v\nconfig:\n%s\nlog:\n%s", lastErr, d.configText(), d.Logs())
 	return nil
@@ -233,34 +225,19 @@ userdb {
 `, d.Dir, d.LogPath, d.IMAPPort, d.PassArgsPath, d.UserArgsPath)
 }
 
+// start runs `dovecot -F` and waits until it is ready.
 func (d *Dovecot) start(timeout time.Duration) error {
-	d.out = &logBuffer{}
-	d.done = make(chan struct{})
-	d.cmd = exec.Command(DovecotPath, "-F", "-c", d.ConfigPath)
-	d.cmd.Stdout, d.cmd.Stderr = d.out, d.out
-	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := d.cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", DovecotPath, err)
+	p, err := startProc(exec.Command(DovecotPath, "-F", "-c", d.ConfigPath), true)
+	if err != nil {
+		return err
 	}
-	go func() {
-		_ = d.cmd.Wait()
-		close(d.done)
-	}()
+	d.proc = p
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	for {
-		err := d.ready(ctx)
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-d.done:
-			return fmt.Errorf("dovecot exited: %v", err)
-		case <-ctx.Done():
-			return fmt.Errorf("dovecot not ready: %v (%w)", err, ctx.Err())
-		case <-time.After(50 * time.Millisecond):
-		}
+	if err := p.waitReady(ctx, 50*time.Millisecond, d.ready); err != nil {
+		return fmt.Errorf("dovecot: %w", err)
 	}
+	return nil
 }
 
 // ready checks the IMAP greeting and an auth test of an unknown user.
@@ -288,14 +265,9 @@ func (d *Dovecot) Doveadm(ctx context.Context, args ...string) (DoveadmResult, e
 	cmd := exec.CommandContext(ctx, DoveadmPath, append([]string{"-c", d.ConfigPath}, args...)...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	r := DoveadmResult{Output: out.String()}
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exit) && exit.Exited():
-		r.Exit = exit.ExitCode()
-	default:
+	exit, err := runExit(cmd)
+	r := DoveadmResult{Output: out.String(), Exit: exit}
+	if err != nil {
 		return r, fmt.Errorf("doveadm %s: %w (%s)", strings.Join(args, " "), err, out.String())
 	}
 	return r, nil
@@ -314,30 +286,9 @@ func (d *Dovecot) User(ctx context.Context, user string) (DoveadmResult, error) 
 // Logs returns Dovecot's log file and its stdout/stderr.
 func (d *Dovecot) Logs() string {
 	b, _ := os.ReadFile(d.LogPath)
-	out := ""
-	if d.out != nil {
-		out = d.out.String()
-	}
-	return string(b) + out
+	return string(b) + d.proc.output()
 }
 
 // Stop terminates Dovecot and its children (SIGTERM to the process group,
 // SIGKILL after 10s). Calling it more than once is harmless.
-func (d *Dovecot) Stop() {
-	if d.cmd == nil || d.cmd.Process == nil {
-		return
-	}
-	pgid := d.cmd.Process.Pid
-	select {
-	case <-d.done:
-	default:
-		_ = syscall.Kill(-pgid, syscall.SIGTERM)
-		select {
-		case <-d.done:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(-pgid, syscall.SIGKILL)
-			<-d.done
-		}
-	}
-	_ = syscall.Kill(-pgid, syscall.SIGKILL)
-}
+func (d *Dovecot) Stop() { d.proc.stop(10 * time.Second) }

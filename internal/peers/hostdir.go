@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -117,10 +116,7 @@ type Hostdir struct {
 	// Suffix, RootDN and RootPW (clear text) of the database.
 	Suffix, RootDN, RootPW string
 
-	cmd  *exec.Cmd
-	logs *logBuffer
-	done chan struct{}
-	err  error
+	proc *proc
 }
 
 // StartHostdir starts `hostdir serve` on free loopback ports with a
@@ -150,35 +146,13 @@ func StartHostdir(t testing.TB, opts HostdirOptions) *Hostdir {
 	var ldifs []string
 	switch {
 	case opts.Slapd != nil:
-		so := *opts.Slapd
-		if so.Suffix == "" {
-			so.Suffix = "dc=myhosting,dc=example"
-		}
-		if so.RootDN == "" {
-			so.RootDN = "cn=Manager," + so.Suffix
-		}
-		if so.RootPW == "" {
-			so.RootPW = "secret"
-		}
-		if so.Schemas == nil {
-			so.Schemas = DefaultSchemas()
-		}
-		if so.Indexes == nil {
-			so.Indexes = DefaultIndexes
-		}
+		so := opts.Slapd.withDefaults()
 		h.Suffix, h.RootDN, h.RootPW = so.Suffix, so.RootDN, so.RootPW
 		h.ConfigPath = filepath.Join(dir, "slapd.conf")
-		if err := os.WriteFile(h.ConfigPath, []byte(slapdConf(so, dir, h.DataDir)), 0o600); err != nil {
+		if err := writeSlapdConf(h.ConfigPath, so, dir, h.DataDir); err != nil {
 			t.Fatalf("peers: %v", err)
 		}
-		if so.LDIF != "" {
-			p := filepath.Join(dir, "load.ldif")
-			if err := os.WriteFile(p, []byte(so.LDIF), 0o600); err != nil {
-				t.Fatalf("peers: %v", err)
-			}
-			ldifs = append(ldifs, p)
-		}
-		ldifs = append(ldifs, so.LDIFFiles...)
+		ldifs = ldifFiles(t, dir, so)
 	case opts.Config != "":
 		h.ConfigPath = filepath.Join(dir, "slapd.conf")
 		if err := os.WriteFile(h.ConfigPath, []byte(opts.Config), 0o600); err != nil {
@@ -198,22 +172,11 @@ func StartHostdir(t testing.TB, opts HostdirOptions) *Hostdir {
 			t.Fatalf("peers: hostdir import -l %s: %v\n%s", l, err, out)
 		}
 	}
-	var sock string
 	if opts.LDAPI {
-		sdir, err := os.MkdirTemp("", "ldapi")
-		if err != nil {
-			t.Fatalf("peers: %v", err)
-		}
-		t.Cleanup(func() { os.RemoveAll(sdir) })
-		sock = filepath.Join(sdir, "s")
-		h.LDAPIURL = "ldapi://" + strings.ReplaceAll(url.PathEscape(sock), "/", "%2F")
+		h.LDAPIURL = "ldapi://" + strings.ReplaceAll(url.PathEscape(ldapiSocket(t)), "/", "%2F")
 	}
-	var lastErr error
-	for attempt := 0; attempt < 3; attempt++ {
-		port, err := freePort()
-		if err != nil {
-			t.Fatalf("peers: %v", err)
-		}
+	lastErr := onFreePort(t, func(_, port int) (bool, error) {
+		var err error
 		h.Port = port
 		h.URL = fmt.Sprintf("ldap://127.0.0.1:%d/", port)
 		urls := []string{h.URL}
@@ -237,38 +200,36 @@ func StartHostdir(t testing.TB, opts HostdirOptions) *Hostdir {
 			args = append(args, "--admin-listen", fmt.Sprintf("127.0.0.1:%d", h.AdminPort))
 		}
 		args = append(args, opts.Args...)
-		lastErr = h.start(args, opts)
-		if lastErr == nil {
-			t.Cleanup(func() {
-				h.Stop()
-				if t.Failed() {
-					t.Logf("hostdir output (%s):\n%s", h.URL, h.Output())
-				}
-			})
-			// The server answers once its banner is written, but the
-			// pipe may not have been copied into the log buffer yet.
-			want := "hostdir: listening on " + h.URL
-			if opts.Admin {
-				// printed after the listeners
-				want = "hostdir: web admin on " + h.AdminURL + "/"
+		err = h.start(args, opts)
+		return !h.Running() && errors.Is(err, errExited), err
+	})
+	if lastErr == nil {
+		t.Cleanup(func() {
+			h.Stop()
+			if t.Failed() {
+				t.Logf("hostdir output (%s):\n%s", h.URL, h.Output())
 			}
-			if h.ConfigPath == "" {
-				want = "hostdir: try: "
-			}
-			for deadline := time.Now().Add(5 * time.Second); !strings.Contains(h.Output(), want) && time.Now().Before(deadline); {
-				time.Sleep(5 * time.Millisecond)
-			}
-			if opts.Admin && !strings.Contains(h.Output(), "hostdir: web admin on "+h.AdminURL+"/") {
-				t.Fatalf("peers: no web admin on %s in the banner:\n%s", h.AdminURL, h.Output())
-			}
-			if h.ConfigPath == "" {
-				h.RootPW = bannerValue(h.Output(), "hostdir: rootdn password (shown once): ")
-			}
-			return h
+		})
+		// The server answers once its banner is written, but the
+		// pipe may not have been copied into the log buffer yet.
+		want := "hostdir: listening on " + h.URL
+		if opts.Admin {
+			// printed after the listeners
+			want = "hostdir: web admin on " + h.AdminURL + "/"
 		}
-		if h.Running() || !errors.Is(lastErr, errExited) {
-			break
+		if h.ConfigPath == "" {
+			want = "hostdir: try: "
 		}
+		for deadline := time.Now().Add(5 * time.Second); !strings.Contains(h.Output(), want) && time.Now().Before(deadline); {
+			time.Sleep(5 * time.Millisecond)
+		}
+		if opts.Admin && !strings.Contains(h.Output(), "hostdir: web admin on "+h.AdminURL+"/") {
+			t.Fatalf("peers: no web admin on %s in the banner:\n%s", h.AdminURL, h.Output())
+		}
+		if h.ConfigPath == "" {
+			h.RootPW = bannerValue(h.Output(), "hostdir: rootdn password (shown once): ")
+		}
+		return h
 	}
 	t.Fatalf("peers: hostdir did not start: %v\noutput:\n%s", lastErr, h.Output())
 	return nil
@@ -286,38 +247,24 @@ func bannerValue(out, prefix string) string {
 	return ""
 }
 
+// start runs the server with args and waits until it answers a root DSE
+// search.
 func (h *Hostdir) start(args []string, opts HostdirOptions) error {
-	h.logs = &logBuffer{}
-	h.done = make(chan struct{})
-	h.cmd = exec.Command(h.Binary, args...)
-	h.cmd.Dir = h.Dir
-	h.cmd.Env = append(os.Environ(), opts.Env...)
-	h.cmd.Stdout = h.logs
-	h.cmd.Stderr = h.logs
-	h.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := h.cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", h.Binary, err)
+	cmd := exec.Command(h.Binary, args...)
+	cmd.Dir = h.Dir
+	cmd.Env = append(os.Environ(), opts.Env...)
+	p, err := startProc(cmd, false)
+	if err != nil {
+		return err
 	}
-	go func() {
-		h.err = h.cmd.Wait()
-		close(h.done)
-	}()
+	h.proc = p
 	ctx, cancel := context.WithTimeout(context.Background(), opts.StartTimeout)
 	defer cancel()
-	for {
-		err := pingURL(h.URL)
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-h.done:
-			return fmt.Errorf("%w: %v", errExited, h.err)
-		case <-ctx.Done():
-			h.Stop()
-			return fmt.Errorf("hostdir did not answer on %s: %v (%w)", h.URL, err, ctx.Err())
-		case <-time.After(20 * time.Millisecond):
-		}
+	if err := p.waitReady(ctx, 20*time.Millisecond, func(context.Context) error { return pingURL(h.URL) }); err != nil {
+		h.Stop()
+		return fmt.Errorf("hostdir on %s: %w", h.URL, err)
 	}
+	return nil
 }
 
 // pingURL searches the root DSE anonymously.
@@ -334,67 +281,24 @@ func pingURL(u string) error {
 }
 
 // Output returns what the server printed so far (banner and logs).
-func (h *Hostdir) Output() string {
-	if h.logs == nil {
-		return ""
-	}
-	return h.logs.String()
-}
+func (h *Hostdir) Output() string { return h.proc.output() }
 
 // Stop sends SIGTERM (SIGKILL after 10s) and waits for the process.
 // Calling it more than once is harmless.
-func (h *Hostdir) Stop() {
-	if h.cmd == nil || h.cmd.Process == nil {
-		return
-	}
-	select {
-	case <-h.done:
-		return
-	default:
-	}
-	_ = h.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-h.done:
-	case <-time.After(10 * time.Second):
-		_ = h.cmd.Process.Kill()
-		<-h.done
-	}
-}
+func (h *Hostdir) Stop() { h.proc.stop(10 * time.Second) }
 
 // Pid returns the server's process id.
-func (h *Hostdir) Pid() int { return h.cmd.Process.Pid }
+func (h *Hostdir) Pid() int { return h.proc.pid() }
 
 // Wait waits for the process to end and returns its exit error.
-func (h *Hostdir) Wait() error {
-	<-h.done
-	return h.err
-}
+func (h *Hostdir) Wait() error { return h.proc.wait() }
 
 // Running reports whether the server process is alive.
-func (h *Hostdir) Running() bool {
-	if h.done == nil {
-		return false
-	}
-	select {
-	case <-h.done:
-		return false
-	default:
-		return true
-	}
-}
+func (h *Hostdir) Running() bool { return h.proc.running() }
 
 // Bind opens a connection to h.URL bound as the root DN; closed at
 // t.Cleanup.
 func (h *Hostdir) Bind(t testing.TB) *ldap.Conn {
 	t.Helper()
-	c, err := ldap.DialURL(h.URL, ldap.DialWithDialer(shortDialer()))
-	if err != nil {
-		t.Fatalf("peers: dial %s: %v", h.URL, err)
-	}
-	t.Cleanup(func() { c.Close() })
-	c.SetTimeout(10 * time.Second)
-	if err := c.Bind(h.RootDN, h.RootPW); err != nil {
-		t.Fatalf("peers: bind %s: %v", h.RootDN, err)
-	}
-	return c
+	return bindURL(t, h.URL, h.RootDN, h.RootPW)
 }

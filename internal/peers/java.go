@@ -3,7 +3,6 @@ package peers
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os/exec"
 	"path/filepath"
@@ -52,14 +51,9 @@ func RunJava(ctx context.Context, classPath, mainClass string, args ...string) (
 	cmd := exec.CommandContext(ctx, JavaPath, argv...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	r := JavaResult{Stdout: stdout.String(), Stderr: stderr.String()}
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exit) && exit.Exited():
-		r.Exit = exit.ExitCode()
-	default:
+	exit, err := runExit(cmd)
+	r := JavaResult{Stdout: stdout.String(), Stderr: stderr.String(), Exit: exit}
+	if err != nil {
 		return r, fmt.Errorf("java %s: %w (stderr: %s)", mainClass, err, stderr.String())
 	}
 	return r, nil

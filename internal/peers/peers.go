@@ -8,13 +8,11 @@
 package peers
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"testing"
 )
 
@@ -74,31 +72,23 @@ func RepoRoot(t testing.TB) string {
 	}
 }
 
-// logBuffer collects a program's output; safe for concurrent writes.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
+// logBuffer collects a program's output, keeping about the last megabyte;
+// safe for concurrent writes.
+type logBuffer struct{ SyncBuffer }
 
 func (b *logBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	// Keep the last megabyte at most: slapd at high debug levels is chatty.
 	const max = 1 << 20
-	if b.buf.Len()+len(p) > max {
-		keep := b.buf.Bytes()
+	if b.b.Len()+len(p) > max {
+		keep := b.b.Bytes()
 		if len(keep) > max/2 {
 			keep = keep[len(keep)-max/2:]
 		}
 		rest := append([]byte("[... earlier output dropped ...]\n"), keep...)
-		b.buf.Reset()
-		b.buf.Write(rest)
+		b.b.Reset()
+		b.b.Write(rest)
 	}
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	return b.b.Write(p)
 }

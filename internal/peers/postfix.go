@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -253,12 +252,7 @@ func StartPostfix(t testing.TB, opts PostfixOptions) *Postfix {
 		}
 	})
 
-	var lastErr error
-	for attempt := 0; attempt < 3; attempt++ {
-		port, err := freePort()
-		if err != nil {
-			t.Fatalf("peers: %v", err)
-		}
+	lastErr := onFreePort(t, func(attempt, port int) (bool, error) {
 		p.Port = port
 		p.Addr = fmt.Sprintf("127.0.0.1:%d", port)
 		if err := p.writeConfig(); err != nil {
@@ -272,20 +266,20 @@ func StartPostfix(t testing.TB, opts PostfixOptions) *Postfix {
 				t.Fatalf("peers: postfix check: %v\n%s\n%s", err, out, p.Logs())
 			}
 		}
-		lastErr = p.start(opts.StartTimeout)
-		if lastErr == nil {
-			t.Cleanup(func() {
-				p.Stop()
-				if t.Failed() {
-					t.Logf("postfix log (%s):\n%s", p.LogFile, tail(p.Logs(), 200))
-				}
-			})
-			return p
+		err := p.start(opts.StartTimeout)
+		if err != nil {
+			p.Stop()
 		}
-		p.Stop()
-		if !strings.Contains(p.Logs(), "in use") {
-			break
-		}
+		return strings.Contains(p.Logs(), "in use"), err
+	})
+	if lastErr == nil {
+		t.Cleanup(func() {
+			p.Stop()
+			if t.Failed() {
+				t.Logf("postfix log (%s):\n%s", p.LogFile, tail(p.Logs(), 200))
+			}
+		})
+		return p
 	}
 	t.Fatalf("peers: postfix did not start: %v\nlog:\n%s", lastErr, p.Logs())
 	return nil
@@ -311,17 +305,12 @@ func (p *Postfix) start(timeout time.Duration) error {
 	p.stopped = false
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	for {
-		err := greet(p.Addr)
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("smtpd on %s did not greet: %v (%w)", p.Addr, err, ctx.Err())
-		case <-time.After(50 * time.Millisecond):
-		}
+	// `postfix start` returns once the master runs in the background: no
+	// process of ours to watch.
+	if err := poll(ctx, 50*time.Millisecond, nil, func(context.Context) error { return greet(p.Addr) }); err != nil {
+		return fmt.Errorf("smtpd on %s did not greet: %w", p.Addr, err)
 	}
+	return nil
 }
 
 // greet connects to an SMTP server and reads a 220 greeting.
@@ -694,9 +683,7 @@ type SmtpSink struct {
 	// Dir receives one file per transaction.
 	Dir string
 
-	cmd  *exec.Cmd
-	logs *logBuffer
-	done chan struct{}
+	proc *proc
 }
 
 // StartSmtpSink runs `smtp-sink -u postfix -d DIR/%Y%m%d%H%M%S. 127.0.0.1:PORT
@@ -720,75 +707,33 @@ func StartSmtpSink(t testing.TB) *SmtpSink {
 	if err := os.Chown(s.Dir, uid, -1); err != nil {
 		t.Fatalf("peers: %v", err)
 	}
-	var lastErr error
-	for attempt := 0; attempt < 3; attempt++ {
-		port, err := freePort()
+	lastErr := onFreePort(t, func(_, port int) (bool, error) {
+		s.Port, s.Addr = port, fmt.Sprintf("127.0.0.1:%d", port)
+		p, err := startProc(exec.Command(SmtpSinkPath, "-u", "postfix", "-d", filepath.Join(s.Dir, "%Y%m%d%H%M%S."), s.Addr, "100"), false)
 		if err != nil {
 			t.Fatalf("peers: %v", err)
 		}
-		s.Port, s.Addr = port, fmt.Sprintf("127.0.0.1:%d", port)
-		s.logs = &logBuffer{}
-		s.done = make(chan struct{})
-		s.cmd = exec.Command(SmtpSinkPath, "-u", "postfix", "-d", filepath.Join(s.Dir, "%Y%m%d%H%M%S."), s.Addr, "100")
-		s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
-		s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		if err := s.cmd.Start(); err != nil {
-			t.Fatalf("peers: start smtp-sink: %v", err)
+		s.proc = p
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err = p.waitReady(ctx, 20*time.Millisecond, func(context.Context) error { return greet(s.Addr) }); err != nil {
+			s.Stop()
 		}
-		done := s.done
-		cmd := s.cmd
-		go func() { _ = cmd.Wait(); close(done) }()
-		lastErr = s.waitReady(10 * time.Second)
-		if lastErr == nil {
-			t.Cleanup(s.Stop)
-			return s
-		}
-		s.Stop()
+		return true, err
+	})
+	if lastErr == nil {
+		t.Cleanup(s.Stop)
+		return s
 	}
-	t.Fatalf("peers: smtp-sink did not start: %v\n%s", lastErr, s.logs.String())
+	t.Fatalf("peers: smtp-sink did not start: %v\n%s", lastErr, s.proc.output())
 	return nil
-}
-
-func (s *SmtpSink) waitReady(timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		err := greet(s.Addr)
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-s.done:
-			return fmt.Errorf("smtp-sink exited: %s", s.logs.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			return err
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // RelayHost is the value for Postfix's relayhost: "[127.0.0.1]:PORT".
 func (s *SmtpSink) RelayHost() string { return fmt.Sprintf("[127.0.0.1]:%d", s.Port) }
 
 // Stop kills smtp-sink and waits for it; harmless when repeated.
-func (s *SmtpSink) Stop() {
-	if s.cmd == nil || s.cmd.Process == nil {
-		return
-	}
-	select {
-	case <-s.done:
-		return
-	default:
-	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(5 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.done
-	}
-}
+func (s *SmtpSink) Stop() { s.proc.stop(5 * time.Second) }
 
 // SinkMessage is one transaction smtp-sink stored.
 type SinkMessage struct {
@@ -846,15 +791,13 @@ func Swaks(ctx context.Context, addr, from, to, body string, extra ...string) (S
 	args = append(args, extra...)
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, SwaksPath, args...).CombinedOutput()
-	res := SwaksResult{Transcript: string(out)}
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee) && ee.Exited():
-		res.Exit = ee.ExitCode()
-	default:
-		return res, fmt.Errorf("swaks: %w: %s", err, out)
+	cmd := exec.CommandContext(ctx, SwaksPath, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	exit, err := runExit(cmd)
+	res := SwaksResult{Transcript: out.String(), Exit: exit}
+	if err != nil {
+		return res, fmt.Errorf("swaks: %w: %s", err, out.String())
 	}
 	return res, nil
 }

@@ -3,7 +3,6 @@ package peers
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -128,14 +127,9 @@ func (p *Postmap) Query(ctx context.Context, table, key string) (PostmapResult, 
 	cmd := exec.CommandContext(ctx, PostmapPath, "-c", p.Dir, "-q", key, "ldap:"+p.TableFile(table))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	r := PostmapResult{Stdout: strings.TrimSuffix(stdout.String(), "\n"), Stderr: stderr.String()}
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exit) && exit.Exited():
-		r.Exit = exit.ExitCode()
-	default:
+	exit, err := runExit(cmd)
+	r := PostmapResult{Stdout: strings.TrimSuffix(stdout.String(), "\n"), Stderr: stderr.String(), Exit: exit}
+	if err != nil {
 		return r, fmt.Errorf("postmap -q %s %s: %w (stderr: %s)", key, table, err, stderr.String())
 	}
 	return r, nil

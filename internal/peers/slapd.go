@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -38,9 +37,6 @@ func DefaultSchemas() []string {
 	}
 	return out
 }
-
-// errExited: slapd ended before it answered.
-var errExited = errors.New("slapd exited before answering")
 
 // DefaultIndexes are the HOWTO's index lines (section 4.3.1).
 var DefaultIndexes = []string{"objectClass pres,eq", "mail,cn eq,sub"}
@@ -71,6 +67,9 @@ type SlapdOptions struct {
 	// DatabaseConfig is raw slapd.conf text placed at the end of the database
 	// section: ACLs ("access to ..."), limits, overlays.
 	DatabaseConfig string
+	// Databases are further mdb databases after the first one, each with
+	// its own suffix, rootdn and rootpw (and no indexes).
+	Databases []SlapdDatabase
 	// LDIF is loaded with slapadd before slapd starts.
 	LDIF string
 	// LDIFFiles are loaded with slapadd, in order, after LDIF.
@@ -82,6 +81,53 @@ type SlapdOptions struct {
 	DebugLevel string
 	// StartTimeout bounds the wait until slapd answers; default 15s.
 	StartTimeout time.Duration
+}
+
+// SlapdDatabase is one more mdb database of SlapdOptions.Databases.
+type SlapdDatabase struct {
+	// Suffix of the database. Required.
+	Suffix string
+	// RootDN; default "cn=Manager," + Suffix.
+	RootDN string
+	// RootPW as written into slapd.conf; default "secret".
+	RootPW string
+}
+
+// withDefaults fills in the defaults the SlapdOptions fields document.
+func (o SlapdOptions) withDefaults() SlapdOptions {
+	if o.Suffix == "" {
+		o.Suffix = "dc=myhosting,dc=example"
+	}
+	if o.RootDN == "" {
+		o.RootDN = "cn=Manager," + o.Suffix
+	}
+	if o.RootPW == "" {
+		o.RootPW = "secret"
+	}
+	if o.Schemas == nil {
+		o.Schemas = DefaultSchemas()
+	}
+	if o.Indexes == nil {
+		o.Indexes = DefaultIndexes
+	}
+	if o.DebugLevel == "" {
+		o.DebugLevel = "0"
+	}
+	if o.StartTimeout <= 0 {
+		o.StartTimeout = 15 * time.Second
+	}
+	dbs := make([]SlapdDatabase, len(o.Databases))
+	for i, db := range o.Databases {
+		if db.RootDN == "" {
+			db.RootDN = "cn=Manager," + db.Suffix
+		}
+		if db.RootPW == "" {
+			db.RootPW = "secret"
+		}
+		dbs[i] = db
+	}
+	o.Databases = dbs
+	return o
 }
 
 // Slapd is a running slapd started by StartSlapd.
@@ -99,10 +145,7 @@ type Slapd struct {
 	// Suffix, RootDN and RootPW repeat the effective options.
 	Suffix, RootDN, RootPW string
 
-	cmd  *exec.Cmd
-	logs *logBuffer
-	done chan struct{}
-	err  error // process exit status, valid after done is closed
+	proc *proc
 }
 
 // StartSlapd writes a slapd.conf from opts into a temporary directory, loads
@@ -114,27 +157,7 @@ func StartSlapd(t testing.TB, opts SlapdOptions) *Slapd {
 	t.Helper()
 	RequireProgram(t, SlapdPath)
 	RequireProgram(t, SlapaddPath)
-	if opts.Suffix == "" {
-		opts.Suffix = "dc=myhosting,dc=example"
-	}
-	if opts.RootDN == "" {
-		opts.RootDN = "cn=Manager," + opts.Suffix
-	}
-	if opts.RootPW == "" {
-		opts.RootPW = "secret"
-	}
-	if opts.Schemas == nil {
-		opts.Schemas = DefaultSchemas()
-	}
-	if opts.Indexes == nil {
-		opts.Indexes = DefaultIndexes
-	}
-	if opts.DebugLevel == "" {
-		opts.DebugLevel = "0"
-	}
-	if opts.StartTimeout <= 0 {
-		opts.StartTimeout = 15 * time.Second
-	}
+	opts = opts.withDefaults()
 
 	dir := t.TempDir()
 	s := &Slapd{Dir: dir, Suffix: opts.Suffix, RootDN: opts.RootDN, RootPW: opts.RootPW}
@@ -144,55 +167,34 @@ func StartSlapd(t testing.TB, opts SlapdOptions) *Slapd {
 	}
 	var sock string
 	if opts.LDAPI {
-		// A unix socket path must stay under about 100 bytes; t.TempDir()
-		// paths carry the test name and can be longer.
-		sdir, err := os.MkdirTemp("", "ldapi")
-		if err != nil {
-			t.Fatalf("peers: %v", err)
-		}
-		t.Cleanup(func() { os.RemoveAll(sdir) })
-		sock = filepath.Join(sdir, "s")
+		sock = ldapiSocket(t)
 		s.LDAPIURL = "ldapi://" + url.PathEscape(sock)
 	}
 	s.ConfigPath = filepath.Join(dir, "slapd.conf")
-	if err := os.WriteFile(s.ConfigPath, []byte(slapdConf(opts, dir, dbDir)), 0o600); err != nil {
-		t.Fatalf("peers: write slapd.conf: %v", err)
+	if err := writeSlapdConf(s.ConfigPath, opts, dir, dbDir); err != nil {
+		t.Fatalf("peers: %v", err)
 	}
 
-	ldifs := opts.LDIFFiles
-	if opts.LDIF != "" {
-		p := filepath.Join(dir, "load.ldif")
-		if err := os.WriteFile(p, []byte(opts.LDIF), 0o600); err != nil {
-			t.Fatalf("peers: %v", err)
-		}
-		ldifs = append([]string{p}, ldifs...)
-	}
-	for _, l := range ldifs {
+	for _, l := range ldifFiles(t, dir, opts) {
 		out, err := exec.Command(SlapaddPath, "-f", s.ConfigPath, "-l", l).CombinedOutput()
 		if err != nil {
 			t.Fatalf("peers: slapadd -l %s: %v\n%s\nslapd.conf:\n%s", l, err, out, readFile(s.ConfigPath))
 		}
 	}
 
-	var lastErr error
-	for attempt := 0; attempt < 3; attempt++ {
-		port, err := freePort()
-		if err != nil {
-			t.Fatalf("peers: %v", err)
-		}
-		lastErr = s.start(opts, port, sock)
-		if lastErr == nil {
-			t.Cleanup(func() {
-				s.Stop()
-				if t.Failed() {
-					t.Logf("slapd output (%s):\n%s", s.URL, s.Logs())
-				}
-			})
-			return s
-		}
-		if s.Running() || !errors.Is(lastErr, errExited) {
-			break // not an early exit (such as a port taken meanwhile): do not retry
-		}
+	lastErr := onFreePort(t, func(_, port int) (bool, error) {
+		err := s.start(opts, port, sock)
+		// Retry only an early exit (such as a port taken meanwhile).
+		return !s.Running() && errors.Is(err, errExited), err
+	})
+	if lastErr == nil {
+		t.Cleanup(func() {
+			s.Stop()
+			if t.Failed() {
+				t.Logf("slapd output (%s):\n%s", s.URL, s.Logs())
+			}
+		})
+		return s
 	}
 	// slapd -d 0 prints nothing; slaptest says what is wrong with the config.
 	test, _ := exec.Command(SlapdPath, "-Tt", "-f", s.ConfigPath).CombinedOutput()
@@ -200,6 +202,51 @@ func StartSlapd(t testing.TB, opts SlapdOptions) *Slapd {
 		lastErr, readFile(s.ConfigPath), s.Logs(), test)
 	return nil
 }
+
+// ldapiSocket returns the path of a unix socket in a new directory removed
+// at t.Cleanup. A unix socket path must stay under about 100 bytes;
+// t.TempDir() paths carry the test name and can be longer.
+func ldapiSocket(t testing.TB) string {
+	t.Helper()
+	sdir, err := os.MkdirTemp("", "ldapi")
+	if err != nil {
+		t.Fatalf("peers: %v", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(sdir) })
+	return filepath.Join(sdir, "s")
+}
+
+// ldifFiles returns the LDIF files to load for opts, in order: opts.LDIF
+// (written into dir) first, then opts.LDIFFiles.
+func ldifFiles(t testing.TB, dir string, opts SlapdOptions) []string {
+	t.Helper()
+	var ldifs []string
+	if opts.LDIF != "" {
+		p := filepath.Join(dir, "load.ldif")
+		if err := os.WriteFile(p, []byte(opts.LDIF), 0o600); err != nil {
+			t.Fatalf("peers: %v", err)
+		}
+		ldifs = append(ldifs, p)
+	}
+	return append(ldifs, opts.LDIFFiles...)
+}
+
+// writeSlapdConf writes slapdConf's text to path and makes the
+// directories of opts.Databases (dir/db1, dir/db2, ...).
+func writeSlapdConf(path string, opts SlapdOptions, dir, dbDir string) error {
+	for i := range opts.Databases {
+		if err := os.MkdirAll(extraDBDir(dir, i), 0o700); err != nil {
+			return fmt.Errorf("database directory: %w", err)
+		}
+	}
+	if err := os.WriteFile(path, []byte(slapdConf(opts, dir, dbDir)), 0o600); err != nil {
+		return fmt.Errorf("write slapd.conf: %w", err)
+	}
+	return nil
+}
+
+// extraDBDir is the directory of opts.Databases[i].
+func extraDBDir(dir string, i int) string { return filepath.Join(dir, fmt.Sprintf("db%d", i+1)) }
 
 func readFile(p string) string {
 	b, err := os.ReadFile(p)
@@ -238,6 +285,14 @@ func slapdConf(opts SlapdOptions, dir, dbDir string) string {
 	if opts.DatabaseConfig != "" {
 		b.WriteString(strings.TrimRight(opts.DatabaseConfig, "\n") + "\n")
 	}
+	for i, db := range opts.Databases {
+		b.WriteString("\ndatabase mdb\n")
+		b.WriteString("maxsize 268435456\n")
+		fmt.Fprintf(&b, "suffix %s\n", quoteConf(db.Suffix))
+		fmt.Fprintf(&b, "rootdn %s\n", quoteConf(db.RootDN))
+		fmt.Fprintf(&b, "rootpw %s\n", quoteConf(db.RootPW))
+		fmt.Fprintf(&b, "directory %s\n", quoteConf(extraDBDir(dir, i)))
+	}
 	return b.String()
 }
 
@@ -254,112 +309,49 @@ func (s *Slapd) start(opts SlapdOptions, port int, sock string) error {
 	if sock != "" {
 		urls += " " + s.LDAPIURL
 	}
-	s.logs = &logBuffer{}
-	s.done = make(chan struct{})
-	s.cmd = exec.Command(SlapdPath, "-f", s.ConfigPath, "-h", urls, "-d", opts.DebugLevel)
-	s.cmd.Stdout = s.logs
-	s.cmd.Stderr = s.logs
-	// Own process group, so a stop signal reaches nothing else.
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := s.cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", SlapdPath, err)
+	p, err := startProc(exec.Command(SlapdPath, "-f", s.ConfigPath, "-h", urls, "-d", opts.DebugLevel), false)
+	if err != nil {
+		return err
 	}
-	go func() {
-		s.err = s.cmd.Wait()
-		close(s.done)
-	}()
+	s.proc = p
+	// An anonymous root DSE search answers once slapd is ready.
 	ctx, cancel := context.WithTimeout(context.Background(), opts.StartTimeout)
 	defer cancel()
-	if err := s.waitReady(ctx); err != nil {
+	if err := p.waitReady(ctx, 20*time.Millisecond, func(context.Context) error { return pingURL(s.URL) }); err != nil {
 		s.Stop()
-		return err
+		return fmt.Errorf("slapd on %s: %w", s.URL, err)
 	}
 	return nil
 }
 
-// waitReady retries an anonymous root DSE search until it succeeds, slapd
-// exits or ctx ends.
-func (s *Slapd) waitReady(ctx context.Context) error {
-	for {
-		err := s.ping()
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-s.done:
-			return fmt.Errorf("%w: %v", errExited, s.err)
-		case <-ctx.Done():
-			return fmt.Errorf("slapd did not answer on %s: %v (%w)", s.URL, err, ctx.Err())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-}
-
-func (s *Slapd) ping() error {
-	c, err := ldap.DialURL(s.URL, ldap.DialWithDialer(shortDialer()))
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	c.SetTimeout(2 * time.Second)
-	_, err = c.Search(ldap.NewSearchRequest("", ldap.ScopeBaseObject, ldap.NeverDerefAliases,
-		0, 2, false, "(objectClass=*)", []string{"namingContexts"}, nil))
-	return err
-}
-
 // Logs returns what slapd wrote to stdout and stderr so far.
-func (s *Slapd) Logs() string {
-	if s.logs == nil {
-		return ""
-	}
-	return s.logs.String()
-}
+func (s *Slapd) Logs() string { return s.proc.output() }
 
 // Stop terminates slapd (SIGTERM, then SIGKILL after 5s) and waits for it.
 // Calling Stop more than once is harmless; tests call it to make the
 // directory unreachable.
-func (s *Slapd) Stop() {
-	if s.cmd == nil || s.cmd.Process == nil {
-		return
-	}
-	select {
-	case <-s.done:
-		return
-	default:
-	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(5 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.done
-	}
-}
+func (s *Slapd) Stop() { s.proc.stop(5 * time.Second) }
 
 // Running reports whether the slapd process is still alive.
-func (s *Slapd) Running() bool {
-	if s.done == nil {
-		return false
-	}
-	select {
-	case <-s.done:
-		return false
-	default:
-		return true
-	}
-}
+func (s *Slapd) Running() bool { return s.proc.running() }
 
 // Bind opens a connection to s.URL bound as the rootdn; closed at t.Cleanup.
 func (s *Slapd) Bind(t testing.TB) *ldap.Conn {
 	t.Helper()
-	c, err := ldap.DialURL(s.URL, ldap.DialWithDialer(shortDialer()))
+	return bindURL(t, s.URL, s.RootDN, s.RootPW)
+}
+
+// bindURL opens a connection to u bound as dn; closed at t.Cleanup.
+func bindURL(t testing.TB, u, dn, pw string) *ldap.Conn {
+	t.Helper()
+	c, err := ldap.DialURL(u, ldap.DialWithDialer(shortDialer()))
 	if err != nil {
-		t.Fatalf("peers: dial %s: %v", s.URL, err)
+		t.Fatalf("peers: dial %s: %v", u, err)
 	}
 	t.Cleanup(func() { c.Close() })
 	c.SetTimeout(10 * time.Second)
-	if err := c.Bind(s.RootDN, s.RootPW); err != nil {
-		t.Fatalf("peers: bind %s: %v", s.RootDN, err)
+	if err := c.Bind(dn, pw); err != nil {
+		t.Fatalf("peers: bind %s: %v", dn, err)
 	}
 	return c
 }

@@ -19,28 +19,11 @@ import (
 
 const base = "o=hosting,dc=myhosting,dc=example"
 
-var (
-	hostdirBinary   string
-	hostdirBuildErr error
-)
+// hostdirBuild is the hostdir program TestMain builds once (read-only
+// afterwards).
+var hostdirBuild peers.HostdirBuild
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "hostdir-browser-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	if root, err := peers.FindRepoRoot(); err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		hostdirBinary, hostdirBuildErr = peers.BuildHostdir(ctx, root, dir)
-		cancel()
-	} else {
-		hostdirBuildErr = err
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(peers.MainWithHostdir(m, "hostdir-browser-bin-", &hostdirBuild)) }
 
 // chromium returns the browser's path; skipped without it (unless CI).
 func chromium(t *testing.T) string {
@@ -56,35 +39,10 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-type dirServer struct{ url, rootDN, rootPW string }
-
-func slapdOptions(t *testing.T) peers.SlapdOptions {
-	root := peers.RepoRoot(t)
-	conf, err := os.ReadFile(filepath.Join(root, "testdata", "howto-slapd-2.5.conf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return peers.SlapdOptions{
-		ExtraSchemas:   []string{filepath.Join(root, "schema", "builtin", "jamm.schema")},
-		DatabaseConfig: string(conf)[strings.Index(string(conf), "\naccess to")+1:],
-		LDIFFiles:      []string{filepath.Join(root, "testdata", "acl-tree.ldif")},
-	}
-}
-
-func startDirectory(t *testing.T, kind string) *dirServer {
-	if kind == "slapd" {
-		s := peers.StartSlapd(t, slapdOptions(t))
-		return &dirServer{s.URL, s.RootDN, s.RootPW}
-	}
-	if hostdirBuildErr != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("build hostdir: %v", hostdirBuildErr)
-		}
-		t.Skipf("hostdir does not build yet: %v", hostdirBuildErr)
-	}
-	o := slapdOptions(t)
-	h := peers.StartHostdir(t, peers.HostdirOptions{Binary: hostdirBinary, Slapd: &o})
-	return &dirServer{h.URL, h.RootDN, h.RootPW}
+// startDirectory starts Debian's slapd with the HOWTO's slapd.conf rules
+// and the ACL tree, or hostdir serving the same configuration.
+func startDirectory(t *testing.T, kind string) peers.Directory {
+	return peers.StartDirectory(t, kind, peers.HowtoACLOptions(t), hostdirBuild)
 }
 
 // screenshots is where the run's screenshots go: $HOSTDIR_SCREENSHOTS or
@@ -164,10 +122,10 @@ func (f *flow) logout() {
 
 func TestRolesInBrowser(t *testing.T) {
 	path := chromium(t)
-	for _, kind := range []string{"slapd", "hostdir"} {
+	for _, kind := range peers.DirectoryKinds {
 		t.Run(kind, func(t *testing.T) {
 			d := startDirectory(t, kind)
-			srv, err := admin.New(admin.Config{LDAPURL: d.url, Base: base, RootDN: d.rootDN})
+			srv, err := admin.New(admin.Config{LDAPURL: d.URL, Base: base, RootDN: d.RootDN})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -205,7 +163,7 @@ func TestRolesInBrowser(t *testing.T) {
 			}
 
 			// Site admin adds a domain.
-			f.login("root", d.rootPW)
+			f.login("root", d.RootPW)
 			f.see("Domains", "example.com", "example.org", "Add a domain")
 			f.screenshot("site-domains")
 			// Keyboard: the first Tab on a page reaches the skip link.
@@ -254,7 +212,7 @@ func TestRolesInBrowser(t *testing.T) {
 			f.logout()
 
 			// The directory holds what the pages said.
-			c, err := ldap.DialURL(d.url)
+			c, err := ldap.DialURL(d.URL)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -262,7 +220,7 @@ func TestRolesInBrowser(t *testing.T) {
 			if err := c.Bind("mail=anna@shop.test,jvd=shop.test,"+base, "Third-pass-3"); err != nil {
 				t.Errorf("anna's final password does not bind: %v", err)
 			}
-			if err := c.Bind(d.rootDN, d.rootPW); err != nil {
+			if err := c.Bind(d.RootDN, d.RootPW); err != nil {
 				t.Fatal(err)
 			}
 			res, err := c.Search(ldap.NewSearchRequest("mail=sales@shop.test,jvd=shop.test,"+base, ldap.ScopeBaseObject,
