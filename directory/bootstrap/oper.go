@@ -4,7 +4,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"hostdir/directory/entry"
@@ -43,6 +45,53 @@ type Stamper struct {
 	mu    sync.Mutex
 	last  time.Time
 	count int
+	// rnd buffers random bytes for entryUUIDs (one getrandom call per
+	// 256 UUIDs instead of one per entry).
+	rnd []byte
+
+	types atomic.Pointer[stampTypes]
+}
+
+// stampTypes are the attribute types Stamp looks for, resolved once per
+// schema.
+type stampTypes struct {
+	sc                                                            *schema.Schema
+	structural, uuid, creators, created, csn, modifiers, modified *schema.AttributeType
+}
+
+func (s *Stamper) typesFor(sc *schema.Schema) *stampTypes {
+	if t := s.types.Load(); t != nil && t.sc == sc {
+		return t
+	}
+	t := &stampTypes{sc: sc,
+		structural: sc.AttributeType(AttrStructuralObjectClass), uuid: sc.AttributeType(AttrEntryUUID),
+		creators: sc.AttributeType(AttrCreatorsName), created: sc.AttributeType(AttrCreateTimestamp),
+		csn: sc.AttributeType(AttrEntryCSN), modifiers: sc.AttributeType(AttrModifiersName),
+		modified: sc.AttributeType(AttrModifyTimestamp)}
+	s.types.Store(t)
+	return t
+}
+
+// uuid returns a new random UUID, from buffered random bytes.
+func (s *Stamper) uuid() (string, error) {
+	s.mu.Lock()
+	if len(s.rnd) < 16 {
+		if cap(s.rnd) < 4096 {
+			s.rnd = make([]byte, 4096)
+		}
+		s.rnd = s.rnd[:4096]
+		if _, err := rand.Read(s.rnd); err != nil {
+			s.rnd = s.rnd[:0]
+			s.mu.Unlock()
+			return "", fmt.Errorf("entryUUID: %w", err)
+		}
+	}
+	var b [16]byte
+	copy(b[:], s.rnd[len(s.rnd)-16:])
+	clear(s.rnd[len(s.rnd)-16:])
+	s.rnd = s.rnd[:len(s.rnd)-16]
+	s.mu.Unlock()
+	return formatUUID(b), nil
 }
 
 func (s *Stamper) now() time.Time {
@@ -76,7 +125,26 @@ func (s *Stamper) CSN() string {
 // FormatCSN formats a CSN for time t, change count n and server ID sid.
 func FormatCSN(t time.Time, n, sid int) string {
 	t = t.UTC()
-	return fmt.Sprintf("%s.%06dZ#%06x#%03x#000000", t.Format("20060102150405"), t.Nanosecond()/1000, n, sid)
+	b := make([]byte, 0, 40)
+	b = t.AppendFormat(b, "20060102150405")
+	b = append(b, '.')
+	b = appendPadded(b, uint64(t.Nanosecond()/1000), 10, 6)
+	b = append(b, 'Z', '#')
+	b = appendPadded(b, uint64(n), 16, 6)
+	b = append(b, '#')
+	b = appendPadded(b, uint64(sid), 16, 3)
+	b = append(b, "#000000"...)
+	return string(b)
+}
+
+// appendPadded appends v in base with leading zeros to width digits.
+func appendPadded(b []byte, v uint64, base, width int) []byte {
+	var d [20]byte
+	s := strconv.AppendUint(d[:0], v, base)
+	for i := len(s); i < width; i++ {
+		b = append(b, '0')
+	}
+	return append(b, s...)
 }
 
 // NewUUID returns a random (version 4) UUID in the 36-character form
@@ -86,6 +154,11 @@ func NewUUID() (string, error) {
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", fmt.Errorf("entryUUID: %w", err)
 	}
+	return formatUUID(b), nil
+}
+
+// formatUUID makes random bytes a version 4 UUID in its text form.
+func formatUUID(b [16]byte) string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	var out [36]byte
@@ -98,7 +171,7 @@ func NewUUID() (string, error) {
 	hex.Encode(out[19:23], b[8:10])
 	out[23] = '-'
 	hex.Encode(out[24:], b[10:])
-	return string(out[:]), nil
+	return string(out[:])
 }
 
 // StampOptions are the options of Stamper.Stamp.
@@ -130,8 +203,7 @@ func (s *Stamper) Stamp(sc *schema.Schema, e *entry.Entry, opts StampOptions) er
 			present = append(present, at)
 		}
 	}
-	has := func(name string) bool {
-		want := sc.AttributeType(name)
+	has := func(want *schema.AttributeType) bool {
 		for _, at := range present {
 			if at == want {
 				return true
@@ -142,7 +214,8 @@ func (s *Stamper) Stamp(sc *schema.Schema, e *entry.Entry, opts StampOptions) er
 	add := func(name, v string) {
 		e.Attrs = append(e.Attrs, entry.Attribute{Type: name, Values: [][]byte{[]byte(v)}})
 	}
-	if opts.Structural && !has(AttrStructuralObjectClass) {
+	ty := s.typesFor(sc)
+	if opts.Structural && !has(ty.structural) {
 		oc, err := sc.StructuralClass(e)
 		if err != nil {
 			return err
@@ -158,26 +231,26 @@ func (s *Stamper) Stamp(sc *schema.Schema, e *entry.Entry, opts StampOptions) er
 	}
 	t, n := s.next()
 	ts := GeneralizedTime(t)
-	if !has(AttrEntryUUID) {
-		u, err := NewUUID()
+	if !has(ty.uuid) {
+		u, err := s.uuid()
 		if err != nil {
 			return err
 		}
 		add(AttrEntryUUID, u)
 	}
-	if !has(AttrCreatorsName) {
+	if !has(ty.creators) {
 		add(AttrCreatorsName, creator)
 	}
-	if !has(AttrCreateTimestamp) {
+	if !has(ty.created) {
 		add(AttrCreateTimestamp, ts)
 	}
-	if !has(AttrEntryCSN) {
+	if !has(ty.csn) {
 		add(AttrEntryCSN, FormatCSN(t, n, s.SID))
 	}
-	if !has(AttrModifiersName) {
+	if !has(ty.modifiers) {
 		add(AttrModifiersName, creator)
 	}
-	if !has(AttrModifyTimestamp) {
+	if !has(ty.modified) {
 		add(AttrModifyTimestamp, ts)
 	}
 	return nil

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // benchDB is a 100 domains x 100 accounts store shared by the benchmarks.
@@ -106,10 +108,12 @@ func BenchmarkGet(b *testing.B) {
 
 func benchAdd(b *testing.B, writers int) {
 	db := openTest(b, Options{})
-	populate(b, db, 1, 0)
+	populate(b, db, 100, 100)
 	ctx := context.Background()
 	var next atomic.Int64
 	before := db.Stats()
+	txBefore := db.bdb.Stats().TxStats
+	cpuBefore := cpuTime()
 	b.ReportAllocs()
 	b.ResetTimer()
 	var wg sync.WaitGroup
@@ -122,7 +126,8 @@ func benchAdd(b *testing.B, writers int) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < per; i++ {
-				if err := db.Add(ctx, accountEntry(0, int(next.Add(1)))); err != nil {
+				n := int(next.Add(1))
+				if err := db.Add(ctx, accountEntry(n%100, 1000+n)); err != nil {
 					b.Error(err)
 					return
 				}
@@ -134,7 +139,20 @@ func benchAdd(b *testing.B, writers int) {
 	st := db.Stats()
 	writes, commits := st.Writes-before.Writes, st.Commits-before.Commits
 	b.ReportMetric(float64(writes)/float64(commits), "writes/commit")
+	txAfter := db.bdb.Stats().TxStats
+	txs := txAfter.Sub(&txBefore)
+	b.ReportMetric(float64(txs.GetWrite())/float64(writes), "pages/write")
+	b.ReportMetric(float64((cpuTime()-cpuBefore).Microseconds())/float64(writes), "cpu-µs/write")
 	b.ReportMetric(float64(writes)/b.Elapsed().Seconds(), "writes/s")
+}
+
+// cpuTime returns the process's user+system CPU time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func BenchmarkAdd1(b *testing.B) { benchAdd(b, 1) }

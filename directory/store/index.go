@@ -132,7 +132,7 @@ func newIndexConfig(sc *schema.Schema, specs []IndexSpec) (*indexConfig, error) 
 		}
 		ic.byType[at] = slot
 	}
-	ic.signature = "v1|" + strings.Join(sig, ";")
+	ic.signature = "v2|" + strings.Join(sig, ";")
 	return ic, nil
 }
 
@@ -145,8 +145,8 @@ func (ic *indexConfig) def(at *schema.AttributeType, k IndexKind) *indexDef {
 	return slot[kindBit(k)]
 }
 
-// keySet is a set of index keys (composite: len|key|id, or id for
-// presence) with the index each belongs to.
+// keySet is a set of index terms (len | [tag] | key, or empty for
+// presence), each with the index it belongs to.
 type keySet struct {
 	buf  []byte
 	refs []keyRef
@@ -162,7 +162,7 @@ func (ks *keySet) reset() { ks.buf, ks.refs = ks.buf[:0], ks.refs[:0] }
 
 func (ks *keySet) key(r keyRef) []byte { return ks.buf[r.lo:r.hi:r.hi] }
 
-// appendPrefix appends the lookup prefix of key (with optional tag) to dst.
+// appendPrefix appends the term of key (with optional tag) to dst.
 func appendPrefix(dst []byte, tag byte, key []byte) []byte {
 	n := len(key)
 	if tag != 0 {
@@ -179,63 +179,76 @@ func appendPrefix(dst []byte, tag byte, key []byte) []byte {
 	return append(dst, key[:n]...)
 }
 
-func (ks *keySet) add(def int, tag byte, key []byte, id uint64) {
+func (ks *keySet) add(def int, tag byte, key []byte) {
 	lo := int32(len(ks.buf))
 	ks.buf = appendPrefix(ks.buf, tag, key)
-	ks.buf = binary.BigEndian.AppendUint64(ks.buf, id)
 	ks.refs = append(ks.refs, keyRef{int32(def), lo, int32(len(ks.buf))})
 }
 
-// addRaw adds an already composed key.
-func (ks *keySet) addRaw(def int, key []byte) {
+func (ks *keySet) addPres(def int) {
 	lo := int32(len(ks.buf))
-	ks.buf = append(ks.buf, key...)
-	ks.refs = append(ks.refs, keyRef{int32(def), lo, int32(len(ks.buf))})
+	ks.refs = append(ks.refs, keyRef{int32(def), lo, lo})
 }
 
-func (ks *keySet) addPres(def int, id uint64) {
-	lo := int32(len(ks.buf))
-	ks.buf = binary.BigEndian.AppendUint64(ks.buf, id)
-	ks.refs = append(ks.refs, keyRef{int32(def), lo, int32(len(ks.buf))})
-}
-
-// entryKeys computes the index keys of an entry with the given id into ks
-// (sorted by index and key, without duplicates).
-func (db *DB) entryKeys(ks *keySet, attrs []entry.Attribute, id uint64) {
+// entryKeys computes the index terms of an entry into ks (sorted by
+// index and term, without duplicates). types, when not nil, holds the
+// attribute type of each attribute (nil: look them up by name).
+func (db *DB) entryKeys(ks *keySet, attrs []entry.Attribute, types []*schema.AttributeType) {
 	ks.reset()
-	for _, a := range attrs {
-		name := a.Type
-		if i := strings.IndexByte(name, ';'); i >= 0 {
-			name = name[:i]
-		}
-		at := db.sc.AttributeType(name)
-		slot := db.idx.byType[at]
-		if at == nil || slot == nil {
-			continue
-		}
-		if d := slot[0]; d != nil && len(a.Values) > 0 {
-			ks.addPres(d.num, id)
-		}
-		for _, v := range a.Values {
-			var err error
-			if d := slot[1]; d != nil {
-				ks.tmp, err = at.Equality.AppendNormalize(ks.tmp[:0], db.sc, v)
-				if err == nil {
-					ks.add(d.num, 0, ks.tmp, id)
-				}
+	for i, a := range attrs {
+		var at *schema.AttributeType
+		if types != nil {
+			at = types[i]
+		} else {
+			name := a.Type
+			if i := strings.IndexByte(name, ';'); i >= 0 {
+				name = name[:i]
 			}
-			if d := slot[2]; d != nil {
-				ks.tmp, err = at.Substr.AppendNormalize(ks.tmp[:0], db.sc, v)
-				if err == nil {
-					subValueKeys(ks.tmp, func(tag byte, k []byte) { ks.add(d.num, tag, k, id) })
-				}
-			}
-			if d := slot[3]; d != nil {
-				ks.tmp, _ = filter.ApproxKeys(db.sc, at, v, ks.tmp, func(k []byte) { ks.add(d.num, 0, k, id) })
-			}
+			at = db.sc.AttributeType(name)
+		}
+		db.attrKeys(ks, at, a.Values)
+	}
+	ks.sortDedupe()
+}
+
+// recordKeys computes the index terms of a decoded record into ks.
+func (db *DB) recordKeys(ks *keySet, r *record) {
+	ks.reset()
+	for i, d := range r.descs {
+		if d.at != nil && db.idx.byType[d.at] != nil {
+			db.attrKeys(ks, d.at, r.Values(i))
 		}
 	}
 	ks.sortDedupe()
+}
+
+// attrKeys adds the terms of the values of an attribute of type at.
+func (db *DB) attrKeys(ks *keySet, at *schema.AttributeType, values [][]byte) {
+	slot := db.idx.byType[at]
+	if at == nil || slot == nil {
+		return
+	}
+	if d := slot[0]; d != nil && len(values) > 0 {
+		ks.addPres(d.num)
+	}
+	for _, v := range values {
+		var err error
+		if d := slot[1]; d != nil {
+			ks.tmp, err = at.Equality.AppendNormalize(ks.tmp[:0], db.sc, v)
+			if err == nil {
+				ks.add(d.num, 0, ks.tmp)
+			}
+		}
+		if d := slot[2]; d != nil {
+			ks.tmp, err = at.Substr.AppendNormalize(ks.tmp[:0], db.sc, v)
+			if err == nil {
+				subValueKeys(ks.tmp, func(tag byte, k []byte) { ks.add(d.num, tag, k) })
+			}
+		}
+		if d := slot[3]; d != nil {
+			ks.tmp, _ = filter.ApproxKeys(db.sc, at, v, ks.tmp, func(k []byte) { ks.add(d.num, 0, k) })
+		}
+	}
 }
 
 func (ks *keySet) sortDedupe() {
@@ -304,31 +317,29 @@ func subAssertionKeys(initial []byte, any [][]byte, final []byte, fn func(tag by
 	}
 }
 
-// putKeys writes ks's keys.
-func (w *wtx) putKeys(ks *keySet) error {
+// putKeys adds id to the lists of ks's terms.
+func (w *wtx) putKeys(ks *keySet, id uint64) error {
 	for _, r := range ks.refs {
-		b := w.index(r.def)
-		if err := b.Put(w.keep(ks.key(r)), nil); err != nil {
+		if err := w.insertID(w.index(r.def), ks.key(r), id); err != nil {
 			return fmt.Errorf("store: index %s: %w", w.db.idx.defs[r.def].bucket, err)
 		}
 	}
 	return nil
 }
 
-// deleteKeys removes ks's keys.
-func (w *wtx) deleteKeys(ks *keySet) error {
+// deleteKeys removes id from the lists of ks's terms.
+func (w *wtx) deleteKeys(ks *keySet, id uint64) error {
 	for _, r := range ks.refs {
-		b := w.index(r.def)
-		if err := b.Delete(ks.key(r)); err != nil {
+		if err := w.removeID(w.index(r.def), ks.key(r), id); err != nil {
 			return fmt.Errorf("store: index %s: %w", w.db.idx.defs[r.def].bucket, err)
 		}
 	}
 	return nil
 }
 
-// diffKeys deletes the keys of old not in new and puts those of new not
-// in old (both sorted).
-func (w *wtx) diffKeys(old, new *keySet) error {
+// diffKeys removes id from the terms of old not in new and adds it to
+// those of new not in old (both sorted).
+func (w *wtx) diffKeys(old, new *keySet, id uint64) error {
 	i, j := 0, 0
 	cmp := func(a, b keyRef) int {
 		if a.def != b.def {
@@ -348,12 +359,12 @@ func (w *wtx) diffKeys(old, new *keySet) error {
 		}
 		switch {
 		case c < 0:
-			if err := w.index(old.refs[i].def).Delete(old.key(old.refs[i])); err != nil {
+			if err := w.removeID(w.index(old.refs[i].def), old.key(old.refs[i]), id); err != nil {
 				return fmt.Errorf("store: index: %w", err)
 			}
 			i++
 		case c > 0:
-			if err := w.index(new.refs[j].def).Put(w.keep(new.key(new.refs[j])), nil); err != nil {
+			if err := w.insertID(w.index(new.refs[j].def), new.key(new.refs[j]), id); err != nil {
 				return fmt.Errorf("store: index: %w", err)
 			}
 			j++
@@ -402,18 +413,23 @@ func (db *DB) reindexTx(tx *bolt.Tx) error {
 	var rec record
 	var ks keySet
 	w := &wtx{db: db, tx: tx}
+	run := newBulkIndex(db)
 	c := tx.Bucket(bucketEntries).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		id := binary.BigEndian.Uint64(k)
 		if err := rec.decode(id, v, resolve); err != nil {
 			return fmt.Errorf("store: reindex: entry %d: %w", id, err)
 		}
-		db.entryKeys(&ks, rec.toEntry().Attrs, id)
-		for _, r := range ks.refs {
-			if err := buckets[r.def].Put(w.keep(ks.key(r)), nil); err != nil {
+		db.recordKeys(&ks, &rec)
+		run.addKeys(&ks, id)
+		if run.size() >= bulkRunBytes {
+			if err := run.flush(w, buckets); err != nil {
 				return fmt.Errorf("store: reindex: %w", err)
 			}
 		}
+	}
+	if err := run.flush(w, buckets); err != nil {
+		return fmt.Errorf("store: reindex: %w", err)
 	}
 	return tx.Bucket(bucketMeta).Put(keyIndexes, []byte(db.idx.signature))
 }

@@ -563,7 +563,8 @@ func sameRule(t, at *schema.AttributeType, k IndexKind) bool {
 	return true
 }
 
-// scan returns the ids under key in index d, or false past limit.
+// scan returns the ids of term (tag, key) in index d, or false past
+// limit.
 func (s *searcher) scan(d *indexDef, tag byte, key []byte, limit int) ([]uint64, bool) {
 	b := s.tx.Bucket(d.bucket)
 	if b == nil {
@@ -576,14 +577,17 @@ func (s *searcher) scan(d *indexDef, tag byte, key []byte, limit int) ([]uint64,
 		prefix = s.key
 	}
 	c := b.Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		if len(k) != len(prefix)+8 {
 			continue
 		}
-		if len(out) >= limit {
+		var ok bool
+		if out, ok = appendChunkIDs(out, binary.BigEndian.Uint64(k[len(prefix):]), v); !ok {
+			return nil, false // a corrupt chunk: walk the scope instead (Check reports it)
+		}
+		if len(out) > limit {
 			return nil, false
 		}
-		out = append(out, binary.BigEndian.Uint64(k[len(prefix):]))
 	}
 	return out, true
 }

@@ -13,7 +13,9 @@
 //	attrs     attribute description as stored -> description id (uint32)
 //	attrids   description id -> description
 //	i:<oid>:<kind>   one bucket per configured (attribute type, index kind):
-//	          presence: id; equality, substrings, approx: len | key | id
+//	          term | first id (8 bytes) -> the other ids of the chunk as
+//	          uvarint gaps; term: empty for presence, len | [tag] | key
+//	          for equality, substrings (tags i, a, f) and approx
 //
 // An encoded entry holds its DN as given, its normalized DN, its parent's
 // id, and a header of (description id, offset) pairs in front of the
@@ -23,11 +25,22 @@
 // they are) and its dn2id key, all in one transaction. Subtree renames are
 // rare in a mail directory; reads, the hot path, never walk parents.
 //
-// Index keys end with the entry id, so a prefix cursor yields sorted id
-// lists: AND intersects and OR unites them by merging. Keys are prefixed
-// by their length (values over 255 bytes are truncated: the index then
-// gives a superset, and every candidate is checked by evaluating the
-// filter).
+// An index holds a posting list per term, the sorted ids of the entries
+// with that term, cut into chunks of at most 256 ids (postings.go): a
+// prefix cursor over the term yields the sorted id list, and AND
+// intersects and OR unites such lists by merging. Terms are prefixed by
+// their length (values over 255 bytes are truncated: the index then gives
+// a superset, and every candidate is checked by evaluating the filter).
+// A term shared by thousands of entries (objectClass: top, a domain's
+// substrings) costs about a byte per entry; one held by a single entry
+// costs one key.
+//
+// # Bulk loads
+//
+// BulkLoad (hostdir import) writes entries in id order and collects their
+// index terms, DNs and tree links; at the end of each transaction (or
+// when they reach 64 MiB) it sorts them and writes each bucket in key
+// order, a term's ids as full chunks, with pages filled completely.
 //
 // # Writes
 //
@@ -119,6 +132,8 @@ var (
 	ErrClosed = errors.New("store: closed")
 	// ErrCorrupt: an encoded entry or key does not decode.
 	ErrCorrupt = errors.New("store: corrupt data")
+	// ErrFormat: Open found a file written in another format version.
+	ErrFormat = errors.New("store: incompatible file format")
 )
 
 // MatchedError is ErrNoSuchObject or ErrNoSuchParent with the DN of the
@@ -208,8 +223,9 @@ func (db *DB) Stats() Stats {
 	return Stats{Commits: db.stats.commits.Load(), Writes: db.stats.writes.Load()}
 }
 
-// format version of the file layout.
-const formatVersion = 1
+// formatVersion is the version of the file layout: 2 stores index
+// posting lists in chunks (1 had one key per term and id).
+const formatVersion = 2
 
 var (
 	bucketMeta     = []byte("meta")
@@ -256,11 +272,13 @@ func Open(path string, sc *schema.Schema, indexes []IndexSpec, opts Options) (*D
 	}
 	db.bdb = bdb
 	db.dict.Store(&dictSnap{byName: map[string]*attrDesc{}})
-	if !opts.ReadOnly {
-		if err := db.init(); err != nil {
-			bdb.Close()
-			return nil, err
-		}
+	initFn := db.init
+	if opts.ReadOnly {
+		initFn = db.checkVersion
+	}
+	if err := initFn(); err != nil {
+		bdb.Close()
+		return nil, err
 	}
 	if db.opts.MaxBatch <= 0 {
 		db.opts.MaxBatch = 512
@@ -271,6 +289,26 @@ func Open(path string, sc *schema.Schema, indexes []IndexSpec, opts Options) (*D
 	db.loopWG.Add(1)
 	go db.writeLoop()
 	return db, nil
+}
+
+// checkVersion refuses a read-only file of another format version.
+func (db *DB) checkVersion() error {
+	return db.bdb.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if meta == nil {
+			return fmt.Errorf("%w: no meta bucket (not a hostdir store)", ErrFormat)
+		}
+		return versionOK(meta.Get(keyVersion))
+	})
+}
+
+// versionOK checks a stored format version.
+func versionOK(v []byte) error {
+	if len(v) != 1 || v[0] != formatVersion {
+		return fmt.Errorf("%w: the file has format version %s, this hostdir reads version %d "+
+			"(export the directory with the hostdir that wrote it, then import it into a new file)", ErrFormat, fmtVersion(v), formatVersion)
+	}
+	return nil
 }
 
 // init creates the buckets, checks the format version and rebuilds the
@@ -288,8 +326,10 @@ func (db *DB) init() error {
 			if err := meta.Put(keyVersion, []byte{formatVersion}); err != nil {
 				return err
 			}
-		case len(v) != 1 || v[0] != formatVersion:
-			return fmt.Errorf("store: file format version %v, want %d", v, formatVersion)
+		default:
+			if err := versionOK(v); err != nil {
+				return err
+			}
 		}
 		if string(meta.Get(keyIndexes)) != db.idx.signature {
 			return db.reindexTx(tx)
@@ -301,6 +341,14 @@ func (db *DB) init() error {
 		}
 		return nil
 	})
+}
+
+// fmtVersion formats a stored version value for messages.
+func fmtVersion(v []byte) string {
+	if len(v) == 1 {
+		return fmt.Sprint(v[0])
+	}
+	return fmt.Sprintf("%x", v)
 }
 
 // Close stops accepting writes, waits for queued writes to finish, and

@@ -5,14 +5,13 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"hostdir/directory/dn"
 	"hostdir/directory/entry"
+	"hostdir/schema"
 )
 
 // writeOp is one write waiting for the write loop.
@@ -36,35 +35,14 @@ type wtx struct {
 	buf     []byte
 	rec     record
 	arena   []byte // bytes handed to bbolt: never reused within the transaction
+	kbuf    []byte
+	vbuf    []byte
+	ids     []uint64
+	types   []*schema.AttributeType // of the attributes descIDs resolved
 
-	// bulk loads defer index and dn2id writes to the end of the chunk,
-	// then write them in key order (bbolt inserts into a node in O(n):
-	// random-order inserts into a fresh bucket are quadratic).
-	bulk     bool
-	bulkKeys keySet
-	bulkDNs  []dnID
-	bulkIdx  map[string]uint64
-}
-
-type dnID struct {
-	ndn string
-	id  uint64
-}
-
-// flushBulk writes the deferred keys in order.
-func (w *wtx) flushBulk() error {
-	w.bulk = false
-	w.bulkKeys.sortDedupe()
-	if err := w.putKeys(&w.bulkKeys); err != nil {
-		return err
-	}
-	slices.SortFunc(w.bulkDNs, func(a, b dnID) int { return strings.Compare(a.ndn, b.ndn) })
-	for _, d := range w.bulkDNs {
-		if err := w.b(bDN2ID).Put([]byte(d.ndn), idKey(d.id)); err != nil {
-			return err
-		}
-	}
-	return nil
+	// run, during a bulk load, collects the index, dn2id and children
+	// keys of the chunk, written in key order at its end.
+	run *bulkRun
 }
 
 // keep copies b into the transaction's arena: bbolt keeps references to
@@ -139,11 +117,17 @@ func (db *DB) submitOp(op *writeOp) error {
 	return op.err
 }
 
-// groupWait bounds how long the write loop waits for more writers to
-// join a group. It waits only while the group is smaller than the
-// previous one: a lone writer never waits; concurrent writers, who come
-// back right after their previous commit, are gathered into one commit.
-const groupWait = 200 * time.Microsecond
+// Group commit timing. The write loop waits for more writers to join a
+// group only while the group is smaller than the previous one: a lone
+// writer never waits; concurrent writers, who come back right after their
+// previous commit (through the network and the frontend), are gathered
+// into one commit. The wait is half the duration of the previous commit
+// (mostly its fsync), within [groupWaitMin, groupWaitMax]: waiting costs
+// less than a commit it saves.
+const (
+	groupWaitMin = 200 * time.Microsecond
+	groupWaitMax = 2 * time.Millisecond
+)
 
 // writeLoop groups queued writes into transactions until Close.
 func (db *DB) writeLoop() {
@@ -152,6 +136,7 @@ func (db *DB) writeLoop() {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	last := 1
+	wait := groupWaitMin
 	for {
 		var op *writeOp
 		select {
@@ -182,7 +167,7 @@ func (db *DB) writeLoop() {
 					break fill
 				}
 				if !waiting {
-					timer.Reset(groupWait)
+					timer.Reset(wait)
 					waiting = true
 				}
 				select {
@@ -205,7 +190,9 @@ func (db *DB) writeLoop() {
 		}
 		if len(batch) > 0 {
 			last = len(batch)
+			start := time.Now()
 			db.runBatch(batch)
+			wait = min(max(time.Since(start)/2, groupWaitMin), groupWaitMax)
 		}
 	}
 }
@@ -281,54 +268,58 @@ func (db *DB) runBulk(op *writeOp) {
 	close(op.done)
 }
 
-// descIDs returns the description ids of attrs, creating new ones.
+// descIDs returns the description ids of attrs, creating new ones, and
+// sets w.types to their attribute types.
 func (w *wtx) descIDs(ids []uint32, attrs []entry.Attribute) ([]uint32, error) {
 	ids = ids[:0]
+	w.types = w.types[:0]
 	snap := w.db.dict.Load()
 	for _, a := range attrs {
 		if d, ok := snap.byName[a.Type]; ok {
 			ids = append(ids, d.id)
+			w.types = append(w.types, d.at)
 			continue
 		}
-		id, err := w.newDescID(a.Type)
+		d, err := w.newDescID(a.Type)
 		if err != nil {
 			return ids, err
 		}
-		ids = append(ids, id)
+		ids = append(ids, d.id)
+		w.types = append(w.types, d.at)
 	}
 	return ids, nil
 }
 
-func (w *wtx) newDescID(desc string) (uint32, error) {
+func (w *wtx) newDescID(desc string) (*attrDesc, error) {
 	for _, d := range w.pending {
 		if d.desc == desc {
-			return d.id, nil
+			return d, nil
 		}
 	}
 	if v := w.b(bAttrs).Get([]byte(desc)); len(v) == 4 {
 		d := w.db.newDesc(binary.BigEndian.Uint32(v), desc)
 		w.pending = append(w.pending, d)
-		return d.id, nil
+		return d, nil
 	}
 	w.dirty = true
 	seq, err := w.b(bAttrs).NextSequence()
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	if seq >= 1<<32 {
-		return 0, errors.New("store: too many attribute descriptions")
+		return nil, errors.New("store: too many attribute descriptions")
 	}
 	var k [4]byte
 	binary.BigEndian.PutUint32(k[:], uint32(seq))
 	if err := w.b(bAttrs).Put([]byte(desc), k[:]); err != nil {
-		return 0, err
+		return nil, err
 	}
 	if err := w.b(bAttrIDs).Put(k[:], []byte(desc)); err != nil {
-		return 0, err
+		return nil, err
 	}
 	d := w.db.newDesc(uint32(seq), desc)
 	w.pending = append(w.pending, d)
-	return d.id, nil
+	return d, nil
 }
 
 func idKey(id uint64) []byte {
@@ -377,9 +368,16 @@ func (w *wtx) parentFor(ndn string) (uint64, error) {
 	if !w.db.underSuffix(ndn) {
 		return 0, ErrNotUnderSuffix
 	}
-	pid := lookupID(w.b(bDN2ID), dn.ParentOf(ndn))
-	if pid == 0 {
-		pid = w.bulkID(dn.ParentOf(ndn))
+	parent := dn.ParentOf(ndn)
+	if r := w.run; r != nil && r.lastParent.id != 0 && r.lastParent.ndn == parent {
+		return r.lastParent.id, nil // a bulk load's entries come in runs of siblings
+	}
+	pid := lookupID(w.b(bDN2ID), parent)
+	if pid == 0 && w.run != nil {
+		pid = w.run.dnIdx[parent]
+	}
+	if pid != 0 && w.run != nil {
+		w.run.lastParent = dnID{parent, pid}
 	}
 	if pid == 0 {
 		return 0, &MatchedError{Err: ErrNoSuchParent, MatchedDN: w.db.matched(w.tx, ndn)}
@@ -399,7 +397,7 @@ func (db *DB) Add(ctx context.Context, e *entry.Entry) error {
 
 // add is Add inside the write transaction.
 func (w *wtx) add(e *entry.Entry, ndn string) error {
-	if lookupID(w.b(bDN2ID), ndn) != 0 || w.bulkHas(ndn) {
+	if lookupID(w.b(bDN2ID), ndn) != 0 || (w.run != nil && w.run.dnIdx[ndn] != 0) {
 		return ErrAlreadyExists
 	}
 	pid, err := w.parentFor(ndn)
@@ -416,25 +414,23 @@ func (w *wtx) add(e *entry.Entry, ndn string) error {
 		return err
 	}
 	w.buf = appendRecord(w.buf[:0], e.DN, ndn, pid, ids, e.Attrs)
-	if err := w.b(bEntries).Put(idKey(id), w.keep(w.buf)); err != nil {
+	if err := w.b(bEntries).Put(w.keep(idKey(id)), w.keep(w.buf)); err != nil {
 		return err
 	}
-	if w.bulk {
-		w.bulkDNs = append(w.bulkDNs, dnID{ndn, id})
-	} else if err := w.b(bDN2ID).Put([]byte(ndn), idKey(id)); err != nil {
+	w.db.entryKeys(&w.ks, e.Attrs, w.types)
+	if r := w.run; r != nil {
+		r.addDN(ndn, id)
+		r.links = append(r.links, pid, id)
+		r.idx.addKeys(&w.ks, id)
+		return nil
+	}
+	if err := w.b(bDN2ID).Put([]byte(ndn), idKey(id)); err != nil {
 		return err
 	}
 	if err := w.b(bChildren).Put(childKey(pid, id), nil); err != nil {
 		return err
 	}
-	w.db.entryKeys(&w.ks, e.Attrs, id)
-	if w.bulk {
-		for _, r := range w.ks.refs {
-			w.bulkKeys.addRaw(int(r.def), w.ks.key(r))
-		}
-		return nil
-	}
-	return w.putKeys(&w.ks)
+	return w.putKeys(&w.ks, id)
 }
 
 // load reads and fully copies the entry with normalized DN ndn.
@@ -467,7 +463,7 @@ func (db *DB) Modify(ctx context.Context, ndn string, fn func(e *entry.Entry) er
 		if err != nil {
 			return err
 		}
-		w.db.entryKeys(&w.ks, e.Attrs, id)
+		w.db.entryKeys(&w.ks, e.Attrs, nil)
 		oldDN := e.DN
 		if err := fn(e); err != nil {
 			return err
@@ -490,8 +486,8 @@ func (db *DB) Modify(ctx context.Context, ndn string, fn func(e *entry.Entry) er
 		if err := w.b(bEntries).Put(idKey(id), w.keep(w.buf)); err != nil {
 			return err
 		}
-		w.db.entryKeys(&w.ks2, e.Attrs, id)
-		return w.diffKeys(&w.ks, &w.ks2)
+		w.db.entryKeys(&w.ks2, e.Attrs, nil)
+		return w.diffKeys(&w.ks, &w.ks2, id)
 	})
 }
 
@@ -512,9 +508,9 @@ func (db *DB) Delete(ctx context.Context, ndn string) error {
 		if hasChildren(w.b(bChildren), id) {
 			return ErrNotAllowedOnNonLeaf
 		}
-		w.db.entryKeys(&w.ks, e.Attrs, id)
+		w.db.entryKeys(&w.ks, e.Attrs, nil)
 		w.dirty = true
-		if err := w.deleteKeys(&w.ks); err != nil {
+		if err := w.deleteKeys(&w.ks, id); err != nil {
 			return err
 		}
 		if err := w.b(bEntries).Delete(idKey(id)); err != nil {
@@ -539,7 +535,7 @@ func (db *DB) Rename(ctx context.Context, ndn string, fn func(e *entry.Entry) er
 		if err != nil {
 			return err
 		}
-		w.db.entryKeys(&w.ks, e.Attrs, id)
+		w.db.entryKeys(&w.ks, e.Attrs, nil)
 		oldDN := e.DN
 		if err := fn(e); err != nil {
 			return err
@@ -569,8 +565,8 @@ func (db *DB) Rename(ctx context.Context, ndn string, fn func(e *entry.Entry) er
 		if err := w.b(bEntries).Put(idKey(id), w.keep(w.buf)); err != nil {
 			return err
 		}
-		w.db.entryKeys(&w.ks2, e.Attrs, id)
-		if err := w.diffKeys(&w.ks, &w.ks2); err != nil {
+		w.db.entryKeys(&w.ks2, e.Attrs, nil)
+		if err := w.diffKeys(&w.ks, &w.ks2, id); err != nil {
 			return err
 		}
 		if newNDN != ndn {
@@ -650,18 +646,41 @@ func (w *wtx) moveSubtree(id uint64, oldNDN, newNDN, newDN string) error {
 	return nil
 }
 
-// BulkLoad adds the entries next returns (until it returns nil, nil) in
-// large transactions of txEntries entries (0: 10000) committed without
-// fsync, then syncs the file once. It is meant for imports into a new
-// store (slapadd): a crash during the load can lose or corrupt what it
-// wrote — THIS IS UNSAFE for a store in service. Other writes wait while a
-// chunk is being written. It stops at the first entry that fails; the
-// entries before it stay, and n counts them.
+// BulkLoad adds the entries next returns (until it returns nil, nil), in
+// transactions of at most txEntries entries (0: no limit but memory)
+// committed without fsync, then syncs the file once. Each transaction
+// writes its entries in id order and, at its end, its index terms, DNs and
+// tree links in key order; a transaction also ends when what it collected
+// reaches a bounded size (64 MiB), so memory stays bounded however large
+// the input. It is meant for imports into a new store (slapadd): a crash
+// during the load can lose or corrupt what it wrote — THIS IS UNSAFE for a
+// store in service. Other writes wait while a chunk is being written. It
+// stops at the first entry that fails; the entries before it stay, and n
+// counts them.
 func (db *DB) BulkLoad(ctx context.Context, txEntries int, next func() (*entry.Entry, error)) (n int, err error) {
+	return db.BulkLoadNormalized(ctx, txEntries, func() (*entry.Entry, string, error) {
+		e, err := next()
+		if e == nil || err != nil {
+			return e, "", err
+		}
+		ndn, err := db.normalizeDN(e.DN)
+		if err != nil {
+			return nil, "", fmt.Errorf("store: bulk load %q: %w", e.DN, err)
+		}
+		return e, ndn, nil
+	})
+}
+
+// BulkLoadNormalized is BulkLoad for a caller that has normalized each
+// entry's DN already (next returns it with the entry): it must be what
+// NormalizeDN returns for e.DN (schema.PrettyNormalDN's normal form), or
+// the entry cannot be found by its DN (Check reports it).
+func (db *DB) BulkLoadNormalized(ctx context.Context, txEntries int, next func() (*entry.Entry, string, error)) (n int, err error) {
 	if txEntries <= 0 {
-		txEntries = 10000
+		txEntries = int(^uint(0) >> 1)
 	}
 	done := false
+	run := newBulkRun(db)
 	for !done && err == nil {
 		var loadErr error
 		op := &writeOp{ctx: ctx, bulk: true, done: make(chan struct{})}
@@ -669,13 +688,14 @@ func (db *DB) BulkLoad(ctx context.Context, txEntries int, next func() (*entry.E
 			var pending []*attrDesc
 			cnt := 0
 			uerr := db.bdb.Update(func(tx *bolt.Tx) error {
-				w := &wtx{db: db, tx: tx, bulk: true}
-				for cnt < txEntries {
+				w := &wtx{db: db, tx: tx, run: run}
+				w.b(bEntries).FillPercent = 1
+				for cnt < txEntries && run.size() < bulkRunBytes {
 					if err := ctx.Err(); err != nil {
 						loadErr = err
 						break
 					}
-					e, err := next()
+					e, ndn, err := next()
 					if err != nil {
 						loadErr = err
 						break
@@ -684,13 +704,9 @@ func (db *DB) BulkLoad(ctx context.Context, txEntries int, next func() (*entry.E
 						done = true
 						break
 					}
-					ndn, err := db.normalizeDN(e.DN)
-					if err == nil {
-						w.dirty = false
-						err = w.add(e, ndn)
-						if err != nil && w.dirty {
-							return fmt.Errorf("store: bulk load %q: %w", e.DN, err)
-						}
+					w.dirty = false
+					if err = w.add(e, ndn); err != nil && w.dirty {
+						return fmt.Errorf("store: bulk load %q: %w", e.DN, err)
 					}
 					if err != nil {
 						loadErr = fmt.Errorf("store: bulk load %q: %w", e.DN, err)
@@ -699,7 +715,7 @@ func (db *DB) BulkLoad(ctx context.Context, txEntries int, next func() (*entry.E
 					cnt++
 				}
 				pending = w.pending
-				return w.flushBulk()
+				return run.flush(w)
 			})
 			if uerr != nil {
 				return uerr
@@ -719,20 +735,3 @@ func (db *DB) BulkLoad(ctx context.Context, txEntries int, next func() (*entry.E
 	}
 	return n, err
 }
-
-// bulkID returns the id of an entry added earlier in the bulk chunk (0 if
-// none): its dn2id key is not written yet.
-func (w *wtx) bulkID(ndn string) uint64 {
-	if !w.bulk {
-		return 0
-	}
-	if w.bulkIdx == nil {
-		w.bulkIdx = map[string]uint64{}
-	}
-	for _, d := range w.bulkDNs[len(w.bulkIdx):] {
-		w.bulkIdx[d.ndn] = d.id
-	}
-	return w.bulkIdx[ndn]
-}
-
-func (w *wtx) bulkHas(ndn string) bool { return w.bulkID(ndn) != 0 }

@@ -49,7 +49,7 @@ func FuzzImportPrepare(f *testing.F) {
 					}
 					continue
 				}
-				e, err := im.prepare(rec)
+				e, _, err := im.prepare(rec)
 				if err != nil || !vc {
 					continue
 				}

@@ -44,10 +44,14 @@ const importUsage = `Usage: hostdir import [options]
 	-w		accepted for slapadd compatibility
 `
 
-// Import transaction sizes (entries per bbolt transaction).
+// Import transaction sizes (entries per bbolt transaction; the store
+// also ends a transaction when the index terms, DNs and links it collected
+// reach its memory bound). Each transaction writes its index chunks in
+// key order into buckets that earlier ones filled, so fewer, larger
+// transactions write less.
 const (
-	importTxEntries      = 10000
-	importQuickTxEntries = 50000
+	importTxEntries      = 100000
+	importQuickTxEntries = 0 // the store's memory bound only
 )
 
 // importMmapSize is the initial memory map of the store during an import
@@ -226,6 +230,7 @@ func newImporter(cfg *config.Config, d *config.Database, num int, o *importOptio
 // item is one prepared entry, or the error that kept a record out.
 type item struct {
 	e    *entry.Entry
+	ndn  string // normalized DN of e
 	line int
 	err  error
 	// fatal: the input cannot be read further.
@@ -272,23 +277,23 @@ func (im *importer) run(ctx context.Context, r *ldif.Reader) error {
 		}
 	}
 	var stop error
-	next := func() (*entry.Entry, error) {
+	next := func() (*entry.Entry, string, error) {
 		confirm()
 		for it := range items {
 			if err := im.handle(it); err != nil {
 				stop = err
-				return nil, err
+				return nil, "", err
 			}
 			if it.e == nil {
 				continue
 			}
 			pending = &it
-			return it.e, nil
+			return it.e, it.ndn, nil
 		}
-		return nil, nil
+		return nil, "", nil
 	}
 	for {
-		_, err := db.BulkLoad(ctx, tx, next)
+		_, err := db.BulkLoadNormalized(ctx, tx, next)
 		if err == nil {
 			confirm()
 			break
@@ -400,8 +405,8 @@ func (im *importer) produce(ctx context.Context, r *ldif.Reader, items chan<- it
 		if rec.Line < im.o.skipTo {
 			continue
 		}
-		e, err := im.prepare(rec)
-		if !send(item{e: e, line: rec.Line, err: err}) {
+		e, ndn, err := im.prepare(rec)
+		if !send(item{e: e, ndn: ndn, line: rec.Line, err: err}) {
 			return
 		}
 	}
@@ -409,50 +414,51 @@ func (im *importer) produce(ctx context.Context, r *ldif.Reader, items chan<- it
 
 // prepare turns a record into the entry to store: pretty DN, schema
 // attribute names with same-type attributes merged, structuralObjectClass,
-// RDN values, schema check, then the lastmod attributes.
-func (im *importer) prepare(rec *ldif.Record) (*entry.Entry, error) {
+// RDN values, schema check, then the lastmod attributes. It returns the
+// entry's normalized DN with it.
+func (im *importer) prepare(rec *ldif.Record) (*entry.Entry, string, error) {
 	switch rec.Change {
 	case ldif.ChangeNone, ldif.ChangeAdd:
 	default:
-		return nil, fmt.Errorf("%s:%d: could not parse entry: changetype %s: import loads entries only (use ldapmodify against the server)", im.name, rec.Line, rec.Change)
+		return nil, "", fmt.Errorf("%s:%d: could not parse entry: changetype %s: import loads entries only (use ldapmodify against the server)", im.name, rec.Line, rec.Change)
 	}
 	e := &rec.Entry
 	pretty, ndn, err := im.sc.PrettyNormalDN(e.DN)
 	if err != nil {
-		return nil, fmt.Errorf("%s:%d: invalid DN %q: %v", im.name, rec.Line, e.DN, err)
+		return nil, "", fmt.Errorf("%s:%d: invalid DN %q: %v", im.name, rec.Line, e.DN, err)
 	}
 	if ndn == "" {
-		return nil, fmt.Errorf("%s:%d: empty DN: the root DSE cannot be loaded", im.name, rec.Line)
+		return nil, "", fmt.Errorf("%s:%d: empty DN: the root DSE cannot be loaded", im.name, rec.Line)
 	}
 	if !im.holds(ndn) {
-		return nil, fmt.Errorf("%s:%d: database #%d (%s) not configured to hold %q; no database configured for that naming context",
+		return nil, "", fmt.Errorf("%s:%d: database #%d (%s) not configured to hold %q; no database configured for that naming context",
 			im.name, rec.Line, im.num, im.suffixes, pretty)
 	}
 	e.DN = pretty
 	if err := im.canonicalTypes(e); err != nil {
-		return nil, fmt.Errorf("%s:%d: dn=%q: %s", im.name, rec.Line, e.DN, im.checkText(err))
+		return nil, "", fmt.Errorf("%s:%d: dn=%q: %s", im.name, rec.Line, e.DN, im.checkText(err))
 	}
 	if !im.o.noCheck {
 		// slapd's entry_schema_check(add): structuralObjectClass first,
 		// then the RDN values, then the checks.
 		if err := im.stamp.Stamp(im.sc, e, bootstrap.StampOptions{Structural: true}); err != nil {
-			return nil, fmt.Errorf("%s:%d: dn=%q: %s", im.name, rec.Line, e.DN, im.checkText(err))
+			return nil, "", fmt.Errorf("%s:%d: dn=%q: %s", im.name, rec.Line, e.DN, im.checkText(err))
 		}
 		if err := im.sc.AddNamingValues(e); err != nil {
-			return nil, fmt.Errorf("%s:%d: dn=%q: %s", im.name, rec.Line, e.DN, im.checkText(err))
+			return nil, "", fmt.Errorf("%s:%d: dn=%q: %s", im.name, rec.Line, e.DN, im.checkText(err))
 		}
 		check := e
 		if !im.o.valueCheck {
 			check = im.lenientCopy(e)
 		}
 		if err := im.sc.CheckEntry(check); err != nil {
-			return nil, fmt.Errorf("%s:%d: dn=%q: %s", im.name, rec.Line, e.DN, im.checkText(err))
+			return nil, "", fmt.Errorf("%s:%d: dn=%q: %s", im.name, rec.Line, e.DN, im.checkText(err))
 		}
 	}
 	if err := im.stamp.Stamp(im.sc, e, bootstrap.StampOptions{LastMod: im.d.LastMod, Creator: im.creator}); err != nil {
-		return nil, fmt.Errorf("%s:%d: dn=%q: %v", im.name, rec.Line, e.DN, err)
+		return nil, "", fmt.Errorf("%s:%d: dn=%q: %v", im.name, rec.Line, e.DN, err)
 	}
-	return e, nil
+	return e, ndn, nil
 }
 
 // holds reports whether the database holds normalized DN ndn.

@@ -586,3 +586,28 @@ func BenchmarkImport(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "entries/s")
 }
+
+// BenchmarkImportHOWTO loads 100 domains x 100 accounts per iteration
+// into a store with the HOWTO's indexes (objectClass pres,eq; mail,cn
+// eq,sub), without -q, as hostdir-bench's import workload runs it.
+func BenchmarkImportHOWTO(b *testing.B) {
+	for _, mode := range []struct {
+		name string
+		args []string
+	}{{"check", nil}, {"quick", []string{"-q"}}} {
+		b.Run(mode.name, func(b *testing.B) {
+			dir := b.TempDir()
+			ldifPath := filepath.Join(dir, "tree.ldif")
+			n := genTree(b, ldifPath, 100, 100)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				conf := writeSlapConf(b, filepath.Join(dir, fmt.Sprint("d", i)))
+				args := append([]string{"-f", conf, "-l", ldifPath}, mode.args...)
+				if code, _, errOut := runImport(b, args...); code != 0 {
+					b.Fatal(errOut)
+				}
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "entries/s")
+		})
+	}
+}
