@@ -53,12 +53,14 @@ func (s serverSpec) slapadd() string {
 	return filepath.Join(filepath.Dir(s.bin), "slapadd")
 }
 
-// loadCmd returns the offline bulk load of ldif: slapadd -q or hostdir import.
+// loadCmd returns the offline bulk load of ldif: slapadd -q or hostdir import -q.
 func (s serverSpec) loadCmd(ctx context.Context, conf, ldif string) *exec.Cmd {
 	if s.name == Slapd {
 		return s.command(ctx, s.slapadd(), "-q", "-f", conf, "-l", ldif)
 	}
-	return s.command(ctx, s.bin, "import", "-f", conf, "-l", ldif)
+	// -q on both sides: slapadd's quick mode skips its consistency checks, and
+	// hostdir import -q skips the index check it otherwise runs at the end.
+	return s.command(ctx, s.bin, "import", "-q", "-f", conf, "-l", ldif)
 }
 
 // serveCmd returns the server running conf, listening on url.
