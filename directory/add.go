@@ -26,10 +26,9 @@ import (
 // (50 "no write access to parent") and on the entry (50 "no write access
 // to entry"); the assertion control (122).
 func (s *Server) add(op *operation) {
-	c := op.c
 	r := &op.msg.Add
 	if s.stats {
-		c.logf("conn=%d op=%d ADD dn=\"%s\"", c.id, op.num, string(r.Entry))
+		op.logDN("ADD", r.Entry)
 	}
 	ctl, e := s.parseControls(op)
 	if e != nil {

@@ -2,6 +2,8 @@ package directory
 
 import (
 	"errors"
+	"strconv"
+	"strings"
 
 	"hostdir/directory/acl"
 	"hostdir/directory/ldapwire"
@@ -13,8 +15,9 @@ import (
 //
 // slapd's order: the connection becomes anonymous; version (LDAPv2 only
 // with `allow bind_v2`: protocolError "historical protocol version
-// requested, use LDAPv3 instead"); method (SASL: authMethodNotSupported
-// "SASL(-4): no mechanism available: " as slapd without mechanisms); DN
+// requested, use LDAPv3 instead"); method (SASL: EXTERNAL over ldapi://,
+// see bindExternal; any other mechanism, or EXTERNAL elsewhere,
+// authMethodNotSupported "SASL(-4): no mechanism available: "); DN
 // syntax (34 "invalid DN"); anonymous bind (`disallow bind_anon`: 48;
 // credentials without a DN: 49); a DN with an empty password: 53
 // "unauthenticated bind (DN with no password) disallowed"; the root DN
@@ -31,7 +34,7 @@ func (s *Server) bind(op *operation) {
 		method = 128 + int(r.Method)
 	}
 	if s.stats {
-		c.logf("conn=%d op=%d BIND dn=\"%s\" method=%d", c.id, op.num, string(r.Name), method)
+		op.writeLine(strconv.AppendInt(append(append(append(op.line(), `BIND dn="`...), r.Name...), `" method=`...), int64(method), 10))
 	}
 	// Any bind first makes the connection anonymous.
 	c.ident = anonymous
@@ -55,6 +58,10 @@ func (s *Server) bind(op *operation) {
 	switch r.Method {
 	case ldapwire.AuthSimple:
 	case ldapwire.AuthSASL:
+		if c.external != "" && strings.EqualFold(string(r.Mechanism), "EXTERNAL") {
+			s.bindExternal(op)
+			return
+		}
 		op.sendResult(ldapwire.AuthMethodNotSupported, "", "SASL(-4): no mechanism available: ")
 		return
 	default:
@@ -116,9 +123,80 @@ func (s *Server) bind(op *operation) {
 	c.version = r.Version
 	c.rd.MaxPDU = s.cfgMaxIncoming(true)
 	if s.stats {
-		c.logf("conn=%d op=%d BIND dn=\"%s\" mech=SIMPLE bind_ssf=0 ssf=%d", c.id, op.num, pretty, c.ssf)
+		b := append(op.line(), `BIND dn="`...)
+		b = append(b, pretty...)
+		b = append(b, `" mech=SIMPLE bind_ssf=0 ssf=`...)
+		op.writeLine(strconv.AppendInt(b, int64(c.ssf), 10))
 	}
 	op.sendResult(ldapwire.Success, "", "")
+}
+
+// bindExternal is a SASL EXTERNAL bind over ldapi://: the client becomes
+// the identity of its peer credentials,
+// "gidNumber=G+uidNumber=U,cn=peercred,cn=external,cn=auth", as in slapd
+// without authz-regexp (the DN is used as it is: in access rules, in
+// modifiersName, by Who am I?; it is a root DN only if a database's rootdn
+// is that DN). An authorization identity other than that one is refused
+// as slapd's default authz-policy (none) refuses it: insufficientAccess
+// (50) "SASL(-14): authorization failure: not authorized".
+func (s *Server) bindExternal(op *operation) {
+	c := op.c
+	r := &op.msg.Bind
+	authc := c.external
+	pretty, ndn, err := s.schema.PrettyNormalDN(authc)
+	if err != nil {
+		// a schema without uidNumber and gidNumber (nis)
+		pretty, ndn = authc, strings.ToLower(authc)
+	}
+	if len(r.Credentials) > 0 && !s.sameAuthzID(string(r.Credentials), ndn) {
+		if s.stats {
+			b := append(op.lbuf[:0], "SASL [conn="...)
+			b = strconv.AppendUint(b, c.id, 10)
+			op.writeLine(append(b, "] Failure: not authorized"...))
+		}
+		op.sendResult(ldapwire.InsufficientAccessRights, "", "SASL(-14): authorization failure: not authorized")
+		return
+	}
+	var root *database
+	for _, d := range s.dbs {
+		if d.rootNDN != "" && d.rootNDN == ndn {
+			root = d
+		}
+	}
+	c.ident = &identity{dn: pretty, ndn: ndn, root: root}
+	c.version = r.Version
+	c.rd.MaxPDU = s.cfgMaxIncoming(true)
+	if s.stats {
+		b := append(op.line(), `BIND authcid="`...)
+		b = append(b, authc...)
+		b = append(b, `" authzid="`...)
+		b = append(b, authc...)
+		op.writeLine(append(b, '"'))
+		b = append(op.line(), `BIND dn="`...)
+		b = append(b, pretty...)
+		b = append(b, `" mech=EXTERNAL bind_ssf=0 ssf=`...)
+		op.writeLine(strconv.AppendInt(b, int64(c.ssf), 10))
+	}
+	op.sendResult(ldapwire.Success, "", "")
+}
+
+// sameAuthzID reports whether a SASL authorization identity ("dn:DN",
+// "u:name" or a bare DN) names the identity ndn.
+func (s *Server) sameAuthzID(authz, ndn string) bool {
+	var d string
+	switch {
+	case strings.HasPrefix(authz, "dn:"):
+		d = authz[3:]
+	case strings.HasPrefix(authz, "u:"):
+		return false
+	default:
+		d = authz
+	}
+	_, n, err := s.schema.PrettyNormalDN(d)
+	if err != nil {
+		n = strings.ToLower(d)
+	}
+	return n == ndn
 }
 
 // checkEntryPassword verifies pw against the userPassword values of the

@@ -15,10 +15,13 @@ import (
 // "value does not conform to assertion syntax", inappropriateMatching (18)
 // for a type without equality rule, noSuchObject (32) with the matched DN.
 func (s *Server) compare(op *operation) {
-	c := op.c
 	r := &op.msg.Compare
 	if s.stats {
-		c.logf("conn=%d op=%d CMP dn=\"%s\" attr=\"%s\"", c.id, op.num, string(r.Entry), string(r.Attr))
+		b := append(op.line(), `CMP dn="`...)
+		b = append(b, r.Entry...)
+		b = append(b, `" attr="`...)
+		b = append(b, r.Attr...)
+		op.writeLine(append(b, '"'))
 	}
 	ctl, e := s.parseControls(op)
 	if e != nil {
@@ -41,7 +44,7 @@ func (s *Server) compare(op *operation) {
 	var acc Access
 	switch {
 	case ndn == "":
-		en = s.rootDSEEntry()
+		en = s.rootDSEEntry(op.c)
 		acc = s.access(op, nil)
 	case ndn == s.subschemaNDN():
 		en = s.subschemaEntry()

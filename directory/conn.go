@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -39,6 +40,10 @@ type conn struct {
 	// peerAddr is the peer's TCP address (zero for ldapi://).
 	peerAddr netip.AddrPort
 	self     string // "IP=127.0.0.1:389" as logged
+	// external is the SASL EXTERNAL identity of an ldapi:// client, from
+	// its peer credentials: "gidNumber=G+uidNumber=U,cn=peercred,
+	// cn=external,cn=auth" ("" none).
+	external string
 
 	// nc is the connection requests are read from and responses written
 	// to; StartTLS replaces it while nothing else runs.
@@ -58,6 +63,10 @@ type conn struct {
 	sem   chan struct{}
 	wg    sync.WaitGroup
 	opSeq int64
+
+	// inline is the operation the reader goroutine runs itself (see
+	// dispatch; under mu; nil: none).
+	inline *operation
 
 	// Set by the reader goroutine only while no operation runs.
 	ident        *identity
@@ -97,10 +106,20 @@ func newConn(s *Server, nc net.Conn, id uint64, kind listenKind, laddr net.Addr)
 	if kind == kindLDAPI {
 		c.peer = c.self
 		c.transportSSF, c.ssf = ldapiSSF, ldapiSSF
+		if uid, gid, ok := peerCred(nc); ok {
+			c.external = peercredDN(uid, gid)
+		}
 	}
 	c.cr.c = c
 	c.rd = ldapwire.NewReader(&c.cr, s.cfgMaxIncoming(false))
 	return c
+}
+
+// peercredDN is slapd's SASL EXTERNAL authentication identity of a local
+// client.
+func peercredDN(uid, gid uint32) string {
+	return "gidNumber=" + strconv.FormatUint(uint64(gid), 10) + "+uidNumber=" + strconv.FormatUint(uint64(uid), 10) +
+		",cn=peercred,cn=external,cn=auth"
 }
 
 // connFD returns the file descriptor number of nc for the logs (slapd's
@@ -207,18 +226,16 @@ func (c *conn) abort() {
 	c.nc.Close()
 }
 
-// logf logs a stats line if stats logging is on.
-func (c *conn) logf(format string, args ...any) {
-	if c.srv.stats {
-		c.srv.logStats(fmt.Sprintf(format, args...))
-	}
-}
-
-// serve is the connection's reader goroutine.
+// serve is the connection's first reader goroutine.
 func (c *conn) serve() {
 	s := c.srv
-	defer s.removeConn(c)
-	c.logf("conn=%d fd=%d ACCEPT from %s (%s)", c.id, c.fd, c.peer, c.self)
+	c.connLine(func(b []byte) []byte {
+		b = append(b, "ACCEPT from "...)
+		b = append(b, c.peer...)
+		b = append(b, " ("...)
+		b = append(b, c.self...)
+		return append(b, ')')
+	})
 	if c.kind == kindLDAPS {
 		tc, ok := c.nc.(*tls.Conn)
 		if !ok {
@@ -229,6 +246,7 @@ func (c *conn) serve() {
 		if err := tc.Handshake(); err != nil {
 			c.logf("conn=%d fd=%d closed (TLS negotiation failure)", c.id, c.fd)
 			tc.Close()
+			s.removeConn(c)
 			return
 		}
 		tc.SetDeadline(time.Time{})
@@ -239,14 +257,32 @@ func (c *conn) serve() {
 		c.logf("conn=%d fd=%d TLS established tls_ssf=%d ssf=%d tls_proto=%s tls_cipher=%s",
 			c.id, c.fd, c.tlsSSF, c.ssf, tls.VersionName(st.Version), tls.CipherSuiteName(st.CipherSuite))
 	}
-	reason := c.readLoop()
-	c.finishAll()
-	c.nc.Close()
-	c.logf("conn=%d fd=%d closed%s", c.id, c.fd, reason)
+	c.read()
 }
 
+// read runs the reader: it reads and dispatches requests until the
+// connection ends, then waits for the operations, closes the connection
+// and forgets it. When an operation the reader runs inline takes too
+// long, another goroutine takes over as reader (handOff) and read
+// returns once the operation is done.
+func (c *conn) read() {
+	reason := c.readLoop()
+	if reason == handedOff {
+		return
+	}
+	c.finishAll()
+	c.nc.Close()
+	c.connLine(func(b []byte) []byte { return append(append(b, "closed"...), reason...) })
+	c.srv.removeConn(c)
+}
+
+// handedOff is readLoop's result when another goroutine became the
+// reader.
+const handedOff = "\x00handed off"
+
 // readLoop reads and dispatches requests until the connection ends; it
-// returns the reason for the log (" (connection lost)", "" after Unbind).
+// returns the reason for the log (" (connection lost)", "" after Unbind),
+// or handedOff.
 func (c *conn) readLoop() string {
 	s := c.srv
 	for {
@@ -308,8 +344,11 @@ func (c *conn) readLoop() string {
 		}
 		op.msgID = op.msg.ID
 		op.respOp = ldapwire.ResponseOp(op.msg.Op)
-		if !c.dispatch(op) {
+		switch c.dispatch(op) {
+		case dispatchClose:
 			return ""
+		case dispatchHandedOff:
+			return handedOff
 		}
 	}
 }
@@ -327,44 +366,127 @@ func (c *conn) disconnect(code ldapwire.ResultCode, msg string) {
 	c.write(b)
 }
 
-// dispatch starts op; it returns false when the connection must close.
-func (c *conn) dispatch(op *operation) bool {
+// dispatch results.
+const (
+	dispatchNext      = iota // read the next request
+	dispatchClose            // close the connection
+	dispatchHandedOff        // another goroutine reads now
+)
+
+// inlineHandoff is how long an operation may run on the reader goroutine
+// before another goroutine takes over reading (so that Abandon, Cancel and
+// pipelined requests are read while it runs).
+const inlineHandoff = time.Millisecond
+
+// dispatch starts op and tells the reader what to do next.
+//
+// Most clients (Postfix, Courier, Dovecot) send one request and wait for
+// its answer. Such a request, if it is a read (search, compare, Who am
+// I?, Cancel), runs on the reader goroutine itself: no goroutine is
+// started, no stack grows, nothing is scheduled. It runs inline only when
+// nothing else of the connection is in flight and no further request is
+// already buffered; otherwise it gets a goroutine of its own, as
+// pipelined requests and writes (which wait for the disk) do. An inline
+// operation that is still running after inlineHandoff makes a new
+// goroutine the reader (the server's inline watch, checking every
+// inlineHandoff), and the current one ends with the operation.
+func (c *conn) dispatch(op *operation) int {
 	s := c.srv
 	op.ident = c.ident
 	switch op.msg.Op {
 	case ldapwire.OpUnbindRequest:
-		c.logf("conn=%d op=%d UNBIND", c.id, op.num)
+		if s.stats {
+			op.logVerb("UNBIND")
+		}
 		s.putOp(op)
-		return false
+		return dispatchClose
 	case ldapwire.OpAbandonRequest:
 		id := op.msg.Abandon
-		c.logf("conn=%d op=%d ABANDON msg=%d", c.id, op.num, id)
+		if s.stats {
+			op.writeLine(strconv.AppendInt(append(op.line(), "ABANDON msg="...), int64(id), 10))
+		}
 		c.mu.Lock()
 		if t := c.ops[id]; t != nil {
 			t.abandon()
 		}
 		c.mu.Unlock()
 		s.putOp(op)
-		return true
+		return dispatchNext
 	case ldapwire.OpBindRequest:
 		// slapd makes a bind atomic: operations before it finish first,
 		// nothing after it is read until it is done.
 		c.waitIdle()
 		c.runInline(op)
-		return !c.broken.Load()
+		if c.broken.Load() {
+			return dispatchClose
+		}
+		return dispatchNext
 	case ldapwire.OpExtendedRequest:
 		if string(op.msg.Extended.Name) == ldapwire.OIDStartTLS {
 			c.runInline(op)
-			return !c.broken.Load()
+			if c.broken.Load() {
+				return dispatchClose
+			}
+			return dispatchNext
 		}
 	}
 	c.sem <- struct{}{}
 	c.mu.Lock()
 	c.ops[op.msgID] = op
+	inline := len(c.ops) == 1 && c.rd.Buffered() == 0 && inlineable(op)
+	if inline {
+		c.inline = op
+	}
 	c.mu.Unlock()
 	c.wg.Add(1)
-	go c.run(op)
-	return true
+	if !inline {
+		go c.run(op)
+		return dispatchNext
+	}
+	w := s.inline.add(c, op)
+	c.runOp(op)
+	s.inline.remove(w)
+	c.mu.Lock()
+	handed := op.handedOff
+	if c.inline == op {
+		c.inline = nil
+	}
+	c.mu.Unlock()
+	c.srv.putOp(op)
+	if handed {
+		return dispatchHandedOff
+	}
+	return dispatchNext
+}
+
+// inlineable reports whether op may run on the reader goroutine: the
+// reads, which do not wait for anything but the store's pages.
+func inlineable(op *operation) bool {
+	switch op.msg.Op {
+	case ldapwire.OpSearchRequest, ldapwire.OpCompareRequest:
+		return true
+	case ldapwire.OpExtendedRequest:
+		switch string(op.msg.Extended.Name) {
+		case ldapwire.OIDWhoAmI, ldapwire.OIDCancel:
+			return true
+		}
+	}
+	return false
+}
+
+// handOff makes a new goroutine the reader because op, which the reader
+// runs inline, takes long. The goroutine running op stops reading when op
+// is done. It does nothing when op is no longer c's inline operation.
+func (c *conn) handOff(op *operation) {
+	c.mu.Lock()
+	if c.inline != op {
+		c.mu.Unlock()
+		return
+	}
+	op.handedOff = true
+	c.inline = nil
+	c.mu.Unlock()
+	go c.read()
 }
 
 // waitIdle waits until no operation runs.
@@ -383,8 +505,14 @@ func (c *conn) runInline(op *operation) {
 	c.srv.handle(op)
 }
 
-// run runs op on its own goroutine and releases its slot.
+// run runs op on its own goroutine, releases its slot and recycles it.
 func (c *conn) run(op *operation) {
+	c.runOp(op)
+	c.srv.putOp(op)
+}
+
+// runOp runs op and releases its slot.
+func (c *conn) runOp(op *operation) {
 	defer func() {
 		c.mu.Lock()
 		if c.ops[op.msgID] == op {
@@ -400,7 +528,6 @@ func (c *conn) run(op *operation) {
 		}
 		<-c.sem
 		c.wg.Done()
-		c.srv.putOp(op)
 	}()
 	defer c.recoverOp(op)
 	c.srv.handle(op)

@@ -17,9 +17,8 @@ import (
 // assertion control (122); an entry with children (66 "subordinate
 // objects must be deleted first").
 func (s *Server) delete(op *operation) {
-	c := op.c
 	if s.stats {
-		c.logf("conn=%d op=%d DEL dn=\"%s\"", c.id, op.num, string(op.msg.Del))
+		op.logDN("DEL", op.msg.Del)
 	}
 	ctl, e := s.parseControls(op)
 	if e != nil {

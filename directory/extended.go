@@ -2,6 +2,7 @@ package directory
 
 import (
 	"crypto/tls"
+	"strconv"
 	"time"
 
 	"hostdir/directory/acl"
@@ -15,10 +16,9 @@ import (
 // Anything else is protocolError "unsupported extended operation", as
 // slapd answers.
 func (s *Server) extended(op *operation) {
-	c := op.c
 	name := string(op.msg.Extended.Name)
 	if s.stats {
-		c.logf("conn=%d op=%d EXT oid=%s", c.id, op.num, name)
+		op.writeLine(append(append(op.line(), "EXT oid="...), name...))
 	}
 	if _, e := s.parseControls(op); e != nil {
 		op.sendResult(e.code, "", e.msg)
@@ -31,7 +31,9 @@ func (s *Server) extended(op *operation) {
 			return
 		}
 	case ldapwire.OIDWhoAmI:
-		c.logf("conn=%d op=%d WHOAMI", c.id, op.num)
+		if s.stats {
+			op.logVerb("WHOAMI")
+		}
 		authz := ""
 		if op.ident.ndn != "" {
 			authz = "dn:" + op.ident.dn
@@ -52,7 +54,9 @@ func (s *Server) extended(op *operation) {
 // handshake and switches the connection to it.
 func (s *Server) startTLS(op *operation) {
 	c := op.c
-	c.logf("conn=%d op=%d STARTTLS", c.id, op.num)
+	if s.stats {
+		op.logVerb("STARTTLS")
+	}
 	switch {
 	case c.tlsOn:
 		op.sendResult(ldapwire.OperationsError, "", "TLS already started")
@@ -105,24 +109,23 @@ const generatedLength = 8
 // one is generated and returned in genPasswd. The new password is stored
 // hashed with the first password-hash scheme ({SSHA} by default).
 func (s *Server) passwdModify(op *operation) {
-	c := op.c
 	req, err := ldapwire.ParsePasswdModify(op.msg.Extended.Value)
 	if err != nil {
 		op.sendResult(ldapwire.ProtocolError, "", "decoding error")
 		return
 	}
 	if s.stats {
-		what := ""
+		b := append(op.line(), "PASSMOD"...)
 		if req.HasUserIdentity {
-			what += " id=\"" + string(req.UserIdentity) + "\""
+			b = append(append(append(b, ` id="`...), req.UserIdentity...), '"')
 		}
 		if req.HasOldPasswd {
-			what += " old"
+			b = append(b, " old"...)
 		}
 		if req.HasNewPasswd {
-			what += " new"
+			b = append(b, " new"...)
 		}
-		c.logf("conn=%d op=%d PASSMOD%s", c.id, op.num, what)
+		op.writeLine(b)
 	}
 	if op.ident.ndn == "" {
 		op.sendResult(ldapwire.StrongerAuthRequired, "", "only authenticated users may change passwords")
@@ -194,11 +197,11 @@ func (s *Server) passwdModify(op *operation) {
 		}
 		return nil
 	}, func(en *entry.Entry) error {
+		// A replace, as slapd's: userPassword moves to the end.
 		if i := findAttrIndex(s.schema, en, at, ""); i >= 0 {
-			en.Attrs[i].Values = [][]byte{[]byte(hashed)}
-		} else {
-			en.Attrs = append(en.Attrs, entry.Attribute{Type: at.Name(), Values: [][]byte{[]byte(hashed)}})
+			en.Attrs = append(en.Attrs[:i], en.Attrs[i+1:]...)
 		}
+		en.Attrs = append(en.Attrs, entry.Attribute{Type: at.Name(), Values: [][]byte{[]byte(hashed)}})
 		return s.finishModified(op, d, en, "")
 	})
 	if err != nil {
@@ -225,7 +228,9 @@ func (s *Server) cancelOp(op *operation) {
 		op.sendResult(ldapwire.ProtocolError, "", "decoding error")
 		return
 	}
-	c.logf("conn=%d op=%d CANCEL msg=%d", c.id, op.num, id)
+	if s.stats {
+		op.writeLine(strconv.AppendInt(append(op.line(), "CANCEL msg="...), int64(id), 10))
+	}
 	c.mu.Lock()
 	t := c.ops[id]
 	if t == nil || t == op {

@@ -30,18 +30,17 @@ const integerSyntax = "1.3.6.1.4.1.1466.115.121.1.27"
 // result (65, 64, 19), a structural class change (69). A modify is all or
 // nothing.
 func (s *Server) modify(op *operation) {
-	c := op.c
 	r := &op.msg.Modify
 	if s.stats {
-		c.logf("conn=%d op=%d MOD dn=\"%s\"", c.id, op.num, string(r.Object))
-		var b strings.Builder
+		op.logDN("MOD", r.Object)
+		b := append(op.line(), "MOD attr="...)
 		for i, ch := range r.Changes {
 			if i > 0 {
-				b.WriteByte(' ')
+				b = append(b, ' ')
 			}
-			b.Write(ch.Type)
+			b = append(b, ch.Type...)
 		}
-		c.logf("conn=%d op=%d MOD attr=%s", c.id, op.num, b.String())
+		op.writeLine(b)
 	}
 	ctl, e := s.parseControls(op)
 	if e != nil {

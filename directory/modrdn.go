@@ -27,10 +27,9 @@ import (
 // check (65, 64); an existing entry at the new DN (68). Children move with
 // the entry.
 func (s *Server) modrdn(op *operation) {
-	c := op.c
 	r := &op.msg.ModDN
 	if s.stats {
-		c.logf("conn=%d op=%d MODRDN dn=\"%s\"", c.id, op.num, string(r.Entry))
+		op.logDN("MODRDN", r.Entry)
 	}
 	ctl, e := s.parseControls(op)
 	if e != nil {

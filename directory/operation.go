@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"hostdir/directory/acl"
+	"hostdir/directory/filter"
 	"hostdir/directory/ldapwire"
 	"hostdir/directory/store"
 )
@@ -24,6 +25,8 @@ type operation struct {
 	start  time.Time
 	ident  *identity
 	buf    []byte
+	lbuf   []byte          // the stats line being built
+	fc     filter.Compiler // compiles the search filter (kept when pooled)
 
 	responded bool // the final response was sent (or suppressed)
 	nentries  int
@@ -46,6 +49,7 @@ type operation struct {
 	abandoned bool
 	cancelReq bool // a Cancel extended operation targets this op
 
+	handedOff    bool      // under c.mu: run inline, its reader handed over (see conn.dispatch)
 	finalSent    bool      // under mu: the final response was sent
 	cancelDone   chan bool // receives whether the op answered canceled (set under c.mu)
 	sentCanceled bool
@@ -56,6 +60,7 @@ func (s *Server) getOp() *operation {
 	op := s.opPool.Get().(*operation)
 	if op.fetchFn == nil {
 		op.fetchFn = op.fetchEntry
+		op.fc.Cache = &s.filterCache
 	}
 	return op
 }
@@ -63,22 +68,25 @@ func (s *Server) getOp() *operation {
 // putOp resets op and returns it to the pool.
 func (s *Server) putOp(op *operation) {
 	const maxKeep = 64 << 10
-	pdu, buf := op.pdu[:0], op.buf[:0]
+	pdu, buf, lbuf := op.pdu[:0], op.buf[:0], op.lbuf[:0]
 	if cap(pdu) > maxKeep {
 		pdu = nil
 	}
 	if cap(buf) > maxKeep {
 		buf = nil
 	}
+	if cap(lbuf) > 4<<10 {
+		lbuf = nil
+	}
 	if op.acc != nil {
 		op.acc.Release()
 	}
-	msg, fetchFn := op.msg, op.fetchFn
+	msg, fetchFn, fc := op.msg, op.fetchFn, op.fc
 	fetched := op.fetched[:0]
 	for i := range op.fetched {
 		op.fetched[i] = aclEntry{}
 	}
-	*op = operation{pdu: pdu, buf: buf, msg: msg, fetchFn: fetchFn, fetched: fetched}
+	*op = operation{pdu: pdu, buf: buf, lbuf: lbuf, msg: msg, fetchFn: fetchFn, fetched: fetched, fc: fc}
 	s.opPool.Put(op)
 }
 

@@ -14,8 +14,9 @@ import (
 // Operational attributes the server maintains (slapd's lastmod): on add,
 // in this order at the end of the entry: structuralObjectClass, entryUUID,
 // creatorsName, createTimestamp, entryCSN, modifiersName,
-// modifyTimestamp; on modify and modrdn, entryCSN, modifiersName and
-// modifyTimestamp are replaced in place. entryDN, subschemaSubentry and
+// modifyTimestamp; on modify, modrdn and password modify, entryCSN,
+// modifiersName and modifyTimestamp are replaced and move to the end of
+// the entry, as in slapd. entryDN, subschemaSubentry and
 // hasSubordinates are computed when asked for.
 const (
 	atStructuralObjectClass = "structuralObjectClass"
@@ -112,10 +113,34 @@ func (s *Server) addOperational(e *entry.Entry, structural, who string) {
 	setAttr(e, atModifyTimestamp, ts)
 }
 
-// modifyOperational updates the operational attributes of a modified entry.
+// modifyOperational updates the operational attributes of a modified
+// entry. As slapd does (its modify replaces them), entryCSN,
+// modifiersName and modifyTimestamp move to the end of the entry, in
+// that order, after the attributes the change added.
 func (s *Server) modifyOperational(e *entry.Entry, who string) {
 	now := s.now()
+	removeAttrs(e, atEntryCSN, atModifiersName, atModifyTimestamp)
 	setAttr(e, atEntryCSN, s.csn.next(now))
 	setAttr(e, atModifiersName, who)
 	setAttr(e, atModifyTimestamp, generalizedTime(now))
+}
+
+// removeAttrs removes the attributes of e with one of the names (matched
+// case-insensitively, without options).
+func removeAttrs(e *entry.Entry, names ...string) {
+	out := e.Attrs[:0]
+	for _, a := range e.Attrs {
+		drop := false
+		for _, n := range names {
+			if strings.EqualFold(a.Type, n) {
+				drop = true
+				break
+			}
+		}
+		if !drop {
+			out = append(out, a)
+		}
+	}
+	clear(e.Attrs[len(out):])
+	e.Attrs = out
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	ber "github.com/go-asn1-ber/asn1-ber"
+	"github.com/go-ldap/ldap/v3"
 
 	"hostdir/directory/config"
 	"hostdir/directory/ldapwire"
@@ -54,6 +55,21 @@ func rawSASLBind(mech string) []byte {
 	return envelope(1, op)
 }
 
+// rawSASLBindCreds encodes a SASL bind with credentials (absent when creds
+// is empty).
+func rawSASLBindCreds(mech, creds string) []byte {
+	op := ber.Encode(ber.ClassApplication, ber.TypeConstructed, 0, nil, "bind")
+	op.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagInteger, 3, ""))
+	op.AppendChild(octet(""))
+	sasl := ber.Encode(ber.ClassContext, ber.TypeConstructed, 3, nil, "sasl")
+	sasl.AppendChild(octet(mech))
+	if creds != "" {
+		sasl.AppendChild(octet(creds))
+	}
+	op.AppendChild(sasl)
+	return envelope(1, op)
+}
+
 // rawSearch encodes a search with an equality filter (or present when
 // value is "*").
 func rawSearch(id int64, base string, scope int64, attr, value string, attrs ...string) []byte {
@@ -72,6 +88,29 @@ func rawSearch(id int64, base string, scope int64, attr, value string, attrs ...
 		f.AppendChild(octet(value))
 		op.AppendChild(f)
 	}
+	as := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSequence, nil, "attrs")
+	for _, a := range attrs {
+		as.AppendChild(octet(a))
+	}
+	op.AppendChild(as)
+	return envelope(id, op)
+}
+
+// rawSearchFilter encodes a search with an RFC 4515 filter.
+func rawSearchFilter(t testing.TB, id int64, base string, scope int64, flt string, attrs ...string) []byte {
+	t.Helper()
+	fp, err := ldap.CompileFilter(flt)
+	if err != nil {
+		t.Fatalf("CompileFilter(%q): %v", flt, err)
+	}
+	op := ber.Encode(ber.ClassApplication, ber.TypeConstructed, 3, nil, "search")
+	op.AppendChild(octet(base))
+	op.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagEnumerated, scope, ""))
+	op.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagEnumerated, 0, ""))
+	op.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagInteger, 0, ""))
+	op.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagInteger, 0, ""))
+	op.AppendChild(ber.NewBoolean(ber.ClassUniversal, ber.TypePrimitive, ber.TagBoolean, false, ""))
+	op.AppendChild(fp)
 	as := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSequence, nil, "attrs")
 	for _, a := range attrs {
 		as.AppendChild(octet(a))
@@ -105,7 +144,13 @@ type rawConn struct {
 
 func (ts *testServer) raw(t testing.TB) *rawConn {
 	t.Helper()
-	nc, err := net.Dial("tcp", ts.addr)
+	return dialRaw(t, "tcp", ts.addr)
+}
+
+// dialRaw opens a raw connection to addr.
+func dialRaw(t testing.TB, network, addr string) *rawConn {
+	t.Helper()
+	nc, err := net.Dial(network, addr)
 	if err != nil {
 		t.Fatal(err)
 	}

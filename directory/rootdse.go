@@ -25,9 +25,12 @@ var supportedFeatures = []string{
 	"1.3.6.1.4.1.4203.1.5.4",
 }
 
-// rootDSEInfo is the root DSE, built once.
+// rootDSEInfo is the root DSE, built once, in two forms: e for every
+// connection, ldapi with supportedSASLMechanisms EXTERNAL for ldapi://
+// clients whose peer credentials are known (slapd lists EXTERNAL only
+// to them).
 type rootDSEInfo struct {
-	e *entry.Entry
+	e, ldapi *entry.Entry
 }
 
 // buildRootDSE builds the root DSE as slapd shows it: objectClass top and
@@ -63,10 +66,22 @@ func (s *Server) buildRootDSE() rootDSEInfo {
 	add("supportedLDAPVersion", "3")
 	// No vendorName/vendorVersion (RFC 3045): slapd 2.5 publishes none,
 	// and clients must not be able to tell the servers apart.
-	add(atEntryDN, "")
-	add(atSubschemaSubentry, schema.SubschemaDN)
-	return rootDSEInfo{e: e}
+	tail := []entry.Attribute{
+		{Type: atEntryDN, Values: [][]byte{{}}},
+		{Type: atSubschemaSubentry, Values: [][]byte{[]byte(schema.SubschemaDN)}},
+	}
+	li := &entry.Entry{DN: "", Attrs: append(append([]entry.Attribute(nil), e.Attrs...),
+		entry.Attribute{Type: "supportedSASLMechanisms", Values: [][]byte{[]byte("EXTERNAL")}})}
+	li.Attrs = append(li.Attrs, tail...)
+	e.Attrs = append(e.Attrs, tail...)
+	return rootDSEInfo{e: e, ldapi: li}
 }
 
-// rootDSEEntry returns the root DSE (shared; read-only).
-func (s *Server) rootDSEEntry() *entry.Entry { return s.rootDSE.e }
+// rootDSEEntry returns the root DSE as connection c sees it (shared;
+// read-only).
+func (s *Server) rootDSEEntry(c *conn) *entry.Entry {
+	if c.external != "" {
+		return s.rootDSE.ldapi
+	}
+	return s.rootDSE.e
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -173,7 +174,8 @@ func (s *Server) search(op *operation) {
 		op.sendResult(e.code, "", e.msg)
 		return
 	}
-	f, ferr := filter.FromWire(&r.Filter, s.schema)
+	// The filter lives as long as op (the compiler is op's).
+	f, ferr := op.fc.Compile(&r.Filter, s.schema)
 	s.logSearch(op, f)
 	if ferr != nil {
 		if errors.Is(ferr, filter.ErrTooComplex) {
@@ -202,7 +204,7 @@ func (s *Server) search(op *operation) {
 			op.sendResult(ldapwire.NoSuchObject, "", "")
 			return
 		}
-		s.searchFixed(op, s.rootDSEEntry(), "", f, sel, &ctl)
+		s.searchFixed(op, s.rootDSEEntry(c), "", f, sel, &ctl)
 		return
 	}
 	if ndn == s.subschemaNDN() {
@@ -497,25 +499,31 @@ func (s *Server) logSearch(op *operation, f *filter.Filter) {
 	if !s.stats {
 		return
 	}
-	c := op.c
 	r := &op.msg.Search
-	fs := ""
+	b := op.line()
+	b = append(b, `SRCH base="`...)
+	b = append(b, r.BaseObject...)
+	b = append(b, `" scope=`...)
+	b = strconv.AppendInt(b, int64(r.Scope), 10)
+	b = append(b, " deref="...)
+	b = strconv.AppendInt(b, int64(r.DerefAliases), 10)
+	b = append(b, ` filter="`...)
 	if f != nil {
-		fs = f.String()
+		b = f.AppendString(b)
 	} else {
-		fs = r.Filter.String()
+		b = append(b, r.Filter.String()...)
 	}
-	c.logf("conn=%d op=%d SRCH base=\"%s\" scope=%d deref=%d filter=\"%s\"",
-		c.id, op.num, string(r.BaseObject), r.Scope, r.DerefAliases, fs)
+	b = append(b, '"')
+	op.writeLine(b)
 	if len(r.Attributes) > 0 {
-		var b strings.Builder
+		b = append(op.line(), "SRCH attr="...)
 		for i, a := range r.Attributes {
 			if i > 0 {
-				b.WriteByte(' ')
+				b = append(b, ' ')
 			}
-			b.Write(a)
+			b = append(b, a...)
 		}
-		c.logf("conn=%d op=%d SRCH attr=%s", c.id, op.num, b.String())
+		op.writeLine(b)
 	}
 }
 

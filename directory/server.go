@@ -9,12 +9,16 @@
 //
 // A Server holds the configuration (package config), one Backend per
 // database, an Authorizer and a logger. Each connection has one reader
-// goroutine that frames and decodes PDUs; requests run concurrently, at
-// most MaxInFlight per connection (Dovecot pipelines up to 8), each in its
-// own goroutine, and write their responses through the connection's write
-// mutex. A Bind waits until the operations before it have finished and
-// nothing is read while it runs, so it is atomic for the operations that
-// follow it; StartTLS likewise runs alone.
+// goroutine that frames and decodes PDUs. A request that arrives alone
+// (the client waits for each answer, as Postfix and Courier do) runs on
+// the reader goroutine itself; when it runs longer than a millisecond
+// another goroutine takes over reading, so that Abandon, Cancel and more
+// requests are still read. Pipelined requests run concurrently, at most
+// MaxInFlight per connection (Dovecot pipelines up to 8), each in its own
+// goroutine. Responses are written through the connection's write mutex.
+// A Bind waits until the operations before it have finished and nothing
+// is read while it runs, so it is atomic for the operations that follow
+// it; StartTLS likewise runs alone.
 //
 // # Compatibility
 //
@@ -39,6 +43,7 @@ import (
 
 	"hostdir/directory/config"
 	"hostdir/directory/dn"
+	"hostdir/directory/filter"
 	"hostdir/directory/password"
 	"hostdir/directory/store"
 	"hostdir/schema"
@@ -68,6 +73,10 @@ type Options struct {
 	// Logger receives slapd-style log lines ("conn=1000 op=0 BIND ...").
 	// nil: slog.Default().
 	Logger *slog.Logger
+	// LogLines, when not nil, receives the stats lines instead of Logger
+	// (which still gets the errors and warnings). It is the fast path:
+	// a line costs an append into a reused buffer and one WriteLine call.
+	LogLines LineWriter
 	// LogLevel overrides the configuration's loglevel when not nil (the
 	// serve command's -d flag). config.LogStats enables the per-operation
 	// lines; 0 or config.LogNone keeps only errors.
@@ -121,6 +130,7 @@ type Server struct {
 	opts   Options
 
 	log      *slog.Logger
+	lines    LineWriter // nil: stats lines go to log
 	logLevel config.LogLevel
 	stats    bool // LogStats on: per-operation lines
 	tls      *tls.Config
@@ -143,10 +153,13 @@ type Server struct {
 	connWG    sync.WaitGroup
 	closed    bool
 
-	opPool     sync.Pool
-	searchPool sync.Pool
-	subsch     subschemaCache
-	rootDSE    rootDSEInfo
+	opPool      sync.Pool
+	searchPool  sync.Pool
+	linePool    sync.Pool    // *[]byte for lines logged outside operations
+	inline      inlineWatch  // operations running on their reader goroutines
+	filterCache filter.Cache // shared by the operations' filter compilers
+	subsch      subschemaCache
+	rootDSE     rootDSEInfo
 }
 
 // ErrServerClosed is returned by Serve and ListenAndServe after Shutdown.
@@ -169,6 +182,7 @@ func New(cfg *config.Config, backends []store.Backend, opts Options) (*Server, e
 		schema:    cfg.Schema,
 		opts:      opts,
 		log:       opts.Logger,
+		lines:     opts.LogLines,
 		authz:     opts.Authorizer,
 		now:       opts.Now,
 		listeners: map[net.Listener]struct{}{},

@@ -3,6 +3,7 @@ package directory
 import (
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -355,4 +356,53 @@ func TestPasswordModifyAndWhoAmI(t *testing.T) {
 	if code(err) != 2 || diag(err) != "unsupported extended operation" {
 		t.Errorf("unknown extended operation: %v", err)
 	}
+}
+
+// TestLastModOrder checks slapd's attribute order after a change: the
+// replaced or added attributes, then entryCSN, modifiersName and
+// modifyTimestamp at the end (slapd replaces them on every write).
+func TestLastModOrder(t *testing.T) {
+	ts := newTestServer(t)
+	ts.load(t)
+	root := ts.root(t)
+	tail := []string{"entryCSN", "modifiersName", "modifyTimestamp"}
+	order := func(dn string) []string {
+		t.Helper()
+		res, err := search(t, root, dn, ldap.ScopeBaseObject, "(objectClass=*)", "*", "entryCSN", "modifiersName", "modifyTimestamp", "createTimestamp")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return attrNames(res.Entries[0])
+	}
+	check := func(what, dn string, before ...string) {
+		t.Helper()
+		got := order(dn)
+		want := append(append([]string(nil), before...), tail...)
+		if len(got) < len(want) || !reflect.DeepEqual(got[len(got)-len(want):], want) {
+			t.Errorf("%s: attributes %v, want them to end with %v", what, got, want)
+		}
+		if !slices.Contains(got, "createTimestamp") {
+			t.Errorf("%s: createTimestamp lost: %v", what, got)
+		}
+	}
+	m := ldap.NewModifyRequest(testUser, nil)
+	m.Replace("quota", []string{"10M"})
+	if err := root.Modify(m); err != nil {
+		t.Fatal(err)
+	}
+	check("modify", testUser, "quota")
+	m = ldap.NewModifyRequest(testUser, nil)
+	m.Add("description", []string{"d"})
+	if err := root.Modify(m); err != nil {
+		t.Fatal(err)
+	}
+	check("second modify", testUser, "quota", "description")
+	if _, err := root.PasswordModify(ldap.NewPasswordModifyRequest(testUser, "", "newpw")); err != nil {
+		t.Fatal(err)
+	}
+	check("password modify", testUser, "quota", "description", "userPassword")
+	if err := root.ModifyDN(ldap.NewModifyDNRequest("mail=abuse@example.com,"+testDomain, "cn=abuse", false, "")); err != nil {
+		t.Fatal(err)
+	}
+	check("modrdn", "cn=abuse,"+testDomain, "cn")
 }

@@ -14,7 +14,7 @@ const oidObjectIdentifierMatch = "2.5.13.0"
 type builder struct {
 	f      *Filter
 	sc     *schema.Schema
-	depth  int
+	cache  *Cache  // nil: none (or not usable with sc)
 	open   []int32 // composites being built
 	pieces []piece
 	sub    int32 // index of the substrings node being built, -1 if none
@@ -67,8 +67,38 @@ func (b *builder) closeComposite() {
 	b.f.nodes[idx].end = int32(len(b.f.nodes))
 }
 
-// resolve fills the node's description, type and options from desc.
+// resolve fills the node's description, type and options from desc,
+// through the cache when there is one.
 func (b *builder) resolve(n *node, desc []byte) {
+	if b.cache == nil {
+		b.resolveDesc(n, desc)
+		return
+	}
+	if e := b.cache.desc(desc); e != nil {
+		n.desc = b.store(desc)
+		if e.at == nil {
+			n.static, n.res = true, Undefined
+			return
+		}
+		n.at, n.isOC = e.at, e.isOC
+		lo := int32(len(b.f.arena))
+		b.f.arena = append(b.f.arena, e.opts...)
+		n.opts = span{lo, int32(len(b.f.arena))}
+		b.addAttr(n.at)
+		return
+	}
+	b.resolveDesc(n, desc)
+	if len(desc) <= maxCachedValue {
+		e := &descEntry{at: n.at, isOC: n.isOC}
+		if n.at != nil {
+			e.opts = string(b.f.arena[n.opts.lo:n.opts.hi])
+		}
+		b.cache.putDesc(desc, e)
+	}
+}
+
+// resolveDesc is resolve without the cache.
+func (b *builder) resolveDesc(n *node, desc []byte) {
 	n.desc = b.store(desc)
 	name, opts := desc, []byte(nil)
 	if i := bytes.IndexByte(desc, ';'); i >= 0 {
@@ -130,6 +160,35 @@ func (b *builder) normalize(n *node, r *syntax.MatchingRule, v []byte) {
 	n.norm = span{lo, int32(len(out))}
 }
 
+// normalizeCached is normalize of an equality assertion through the
+// cache, with the objectIdentifierMatch fast path.
+func (b *builder) normalizeCached(n *node, value []byte) {
+	e := b.cache.val(n.rule, value)
+	if e == nil {
+		e = &valEntry{}
+		lo := int32(len(b.f.arena))
+		b.normalize(n, n.rule, value)
+		if !n.static {
+			e.ok = true
+			e.norm = bytes.Clone(b.f.arena[lo:n.norm.hi])
+			if n.rule.OID == oidObjectIdentifierMatch {
+				e.oids = newOIDMatch(b.sc, value, e.norm)
+			}
+		}
+		b.cache.putVal(n.rule, value, e)
+		n.oids = e.oids
+		return
+	}
+	if !e.ok {
+		n.static, n.res = true, Undefined
+		return
+	}
+	lo := int32(len(b.f.arena))
+	b.f.arena = append(b.f.arena, e.norm...)
+	n.norm = span{lo, int32(len(b.f.arena))}
+	n.oids = e.oids
+}
+
 // item adds an equality, ordering or approx item.
 func (b *builder) item(k Kind, desc, value []byte) error {
 	n := node{kind: k}
@@ -144,12 +203,14 @@ func (b *builder) item(k Kind, desc, value []byte) error {
 		}
 		if n.rule == nil {
 			n.static, n.res = true, Undefined
+		} else if b.cache != nil && k == Equality && len(value) <= maxCachedValue && cacheableRule(n.rule) {
+			b.normalizeCached(&n, value)
 		} else {
 			b.normalize(&n, n.rule, value)
+			if !n.static && k == Equality && n.rule.OID == oidObjectIdentifierMatch {
+				n.oids = newOIDMatch(b.sc, value, b.f.arena[n.norm.lo:n.norm.hi])
+			}
 		}
-	}
-	if !n.static && k == Equality && n.rule.OID == oidObjectIdentifierMatch {
-		n.oids = newOIDMatch(b.sc, value, b.f.arena[n.norm.lo:n.norm.hi])
 	}
 	if !n.static && k == Approx && approxable(n.at) {
 		lo := int32(len(b.pieces))
@@ -298,6 +359,18 @@ func (b *builder) unknown() error {
 func (b *builder) finish() *Filter {
 	f := b.f
 	a := f.arena
+	// any pieces and approx codes are sub-slices of f.vals, which never
+	// grows beyond the number of pieces (so the sub-slices stay valid).
+	if cap(f.vals) < len(b.pieces) {
+		f.vals = make([][]byte, 0, len(b.pieces))
+	}
+	vals := f.vals[:0]
+	sub := func(lo int) [][]byte {
+		if len(vals) == lo {
+			return nil
+		}
+		return vals[lo:len(vals):len(vals)]
+	}
 	sl := func(s span) []byte { return a[s.lo:s.hi:s.hi] }
 	for i := range b.pieces {
 		p := &b.pieces[i]
@@ -316,6 +389,7 @@ func (b *builder) finish() *Filter {
 			if n.static {
 				break
 			}
+			lo := len(vals)
 			for j := range ps {
 				switch ps[j].pos {
 				case syntax.SubInitial:
@@ -323,15 +397,19 @@ func (b *builder) finish() *Filter {
 				case syntax.SubFinal:
 					n.final = ps[j].normB
 				default:
-					n.any = append(n.any, ps[j].normB)
+					vals = append(vals, ps[j].normB)
 				}
 			}
+			n.any = sub(lo)
 		case n.kind == Approx && n.p1 > n.p0:
+			lo := len(vals)
 			for _, p := range b.pieces[n.p0:n.p1] {
-				n.codes = append(n.codes, p.normB)
+				vals = append(vals, p.normB)
 			}
+			n.codes = sub(lo)
 		}
 	}
+	f.vals = vals
 	return f
 }
 

@@ -19,6 +19,12 @@
 //   - an extensible match naming an unknown rule, or a rule that does not
 //     apply to the type's syntax.
 //
+// A Compiler does what FromWire does into buffers it reuses, with an
+// optional Cache (shared by a server's compilers) of resolved attribute
+// descriptions and normalized object identifiers and booleans: the
+// search hot path compiles "(&(objectClass=JammMailAccount)(mail=...)
+// (accountActive=TRUE)(delete=FALSE))" without allocating.
+//
 // "(objectClass=*)" is always True. objectClass equality uses
 // objectIdentifierMatch, so "(objectClass=jammMailAccount)" matches the
 // stored value "JammMailAccount" and the class's OID. A filter on a type
@@ -142,6 +148,7 @@ type Filter struct {
 	nodes []node // preorder; nodes[0] is the root
 	arena []byte // bytes of every node's strings and values
 	attrs []*schema.AttributeType
+	vals  [][]byte // backing of the nodes' any and codes
 }
 
 // span is a byte range of a Filter's arena.

@@ -335,3 +335,26 @@ func BenchmarkParsePostfix(b *testing.B) {
 		}
 	}
 }
+
+// postfixWire is the Postfix lookup filter of the HOWTO as ldapwire
+// decodes it.
+func postfixWire() *ldapwire.Filter {
+	return &ldapwire.Filter{Nodes: []ldapwire.FilterNode{
+		{Kind: ldapwire.FilterAnd, End: 5},
+		{Kind: ldapwire.FilterEqualityMatch, End: 2, Attr: []byte("objectClass"), Value: []byte("JammMailAccount")},
+		{Kind: ldapwire.FilterEqualityMatch, End: 3, Attr: []byte("mail"), Value: []byte("foo@example.com")},
+		{Kind: ldapwire.FilterEqualityMatch, End: 4, Attr: []byte("accountActive"), Value: []byte("TRUE")},
+		{Kind: ldapwire.FilterEqualityMatch, End: 5, Attr: []byte("delete"), Value: []byte("FALSE")},
+	}}
+}
+
+func BenchmarkFromWirePostfix(b *testing.B) {
+	sc := builtin(b)
+	wf := postfixWire()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := FromWire(wf, sc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

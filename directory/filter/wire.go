@@ -12,16 +12,26 @@ import (
 // to Undefined. An empty filter, or one that is not a well-formed tree,
 // gives ErrSyntax; limits give ErrTooComplex.
 func FromWire(f *ldapwire.Filter, sc *schema.Schema) (*Filter, error) {
+	size := 0
+	for i := range f.Nodes {
+		size += len(f.Nodes[i].Attr) + len(f.Nodes[i].Value) + len(f.Nodes[i].Rule)
+	}
+	b := &builder{f: &Filter{sc: sc, nodes: make([]node, 0, len(f.Nodes)), arena: make([]byte, 0, 2*size+16)}, sc: sc, sub: -1}
+	if err := b.fromWire(f); err != nil {
+		return nil, err
+	}
+	return b.finish(), nil
+}
+
+// fromWire adds the nodes of f to b.
+func (b *builder) fromWire(f *ldapwire.Filter) error {
 	nodes := f.Nodes
 	if len(nodes) == 0 {
-		return nil, &SyntaxError{Msg: "empty filter"}
+		return &SyntaxError{Msg: "empty filter"}
 	}
-	size := 0
-	for i := range nodes {
-		size += len(nodes[i].Attr) + len(nodes[i].Value) + len(nodes[i].Rule)
+	if b.cache != nil && !b.cache.usable(b.sc) {
+		b.cache = nil
 	}
-	b := newBuilder(sc, len(nodes))
-	b.f.arena = make([]byte, 0, 2*size+16)
 	var stackBuf [16]int32
 	ends := stackBuf[:0]
 	for i := 0; i < len(nodes); i++ {
@@ -31,10 +41,10 @@ func FromWire(f *ldapwire.Filter, sc *schema.Schema) (*Filter, error) {
 		}
 		n := &nodes[i]
 		if n.End <= int32(i) || int(n.End) > len(nodes) {
-			return nil, &SyntaxError{Offset: i, Msg: "malformed filter tree"}
+			return &SyntaxError{Offset: i, Msg: "malformed filter tree"}
 		}
 		if len(ends) > 0 && n.End > ends[len(ends)-1] {
-			return nil, &SyntaxError{Offset: i, Msg: "malformed filter tree"}
+			return &SyntaxError{Offset: i, Msg: "malformed filter tree"}
 		}
 		var err error
 		switch n.Kind {
@@ -72,7 +82,7 @@ func FromWire(f *ldapwire.Filter, sc *schema.Schema) (*Filter, error) {
 				case ldapwire.FilterSubFinal:
 					pos = syntax.SubFinal
 				default:
-					return nil, &SyntaxError{Offset: j, Msg: "malformed substrings"}
+					return &SyntaxError{Offset: j, Msg: "malformed substrings"}
 				}
 				err = b.piece(pos, nodes[j].Value)
 			}
@@ -84,11 +94,11 @@ func FromWire(f *ldapwire.Filter, sc *schema.Schema) (*Filter, error) {
 			err = b.unknown()
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 	}
 	for range ends {
 		b.closeComposite()
 	}
-	return b.finish(), nil
+	return nil
 }

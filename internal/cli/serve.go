@@ -200,7 +200,8 @@ func Serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func serve(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) error {
-	out := &lockedWriter{w: stderr}
+	out := newLogWriter(stderr, 0) // batched: one write(2) per few ms of log lines
+	defer out.Close()
 	cfg, err := bootstrap.LoadConfig(o.file, o.dataDir)
 	if err != nil {
 		return err
@@ -288,7 +289,7 @@ func serve(ctx context.Context, o *serveOptions, stdout, stderr io.Writer) error
 	}
 
 	logger := slog.New(&lineHandler{w: out})
-	srv, err := directory.Open(cfg, directory.Options{Logger: logger, LogLevel: &level})
+	srv, err := directory.Open(cfg, directory.Options{Logger: logger, LogLevel: &level, LogLines: out})
 	if err != nil {
 		closeListeners()
 		return err
