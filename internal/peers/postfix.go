@@ -78,7 +78,9 @@ type PostfixOptions struct {
 	User string
 	// MainCF holds extra "name = value" lines appended to main.cf (they win).
 	MainCF []string
-	// StartTimeout bounds the wait until smtpd answers; default 20s.
+	// StartTimeout bounds the wait until smtpd answers; default 60s (a
+	// loaded CI machine running several Postfix instances at once has been
+	// seen to need more than 20s).
 	StartTimeout time.Duration
 }
 
@@ -192,7 +194,7 @@ func StartPostfix(t testing.TB, opts PostfixOptions) *Postfix {
 		opts.User = "vmail"
 	}
 	if opts.StartTimeout <= 0 {
-		opts.StartTimeout = 20 * time.Second
+		opts.StartTimeout = 60 * time.Second
 	}
 	switch opts.Transport {
 	case TransportVirtual:
@@ -270,7 +272,9 @@ func StartPostfix(t testing.TB, opts PostfixOptions) *Postfix {
 		if err != nil {
 			p.Stop()
 		}
-		return strings.Contains(p.Logs(), "in use"), err
+		// Retry on a new port when the port was taken, and once more when
+		// smtpd never greeted (a master that came up wedged under load).
+		return err != nil && (strings.Contains(p.Logs(), "in use") || strings.Contains(err.Error(), "did not greet")), err
 	})
 	if lastErr == nil {
 		t.Cleanup(func() {
@@ -320,7 +324,7 @@ func greet(addr string) error {
 		return err
 	}
 	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
 	line, err := bufio.NewReader(c).ReadString('\n')
 	if err != nil {
 		return fmt.Errorf("read greeting: %w", err)
