@@ -32,10 +32,10 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"hostdir/directory/bootstrap"
 	"log/slog"
 	"net"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -286,46 +286,11 @@ func Open(cfg *config.Config, opts Options) (*Server, error) {
 }
 
 // OpenStore opens (creating if needed) the store of one database of cfg
-// in dc.Directory, with its suffixes and indexes. The serve, import and
-// export commands share it.
+// in dc.Directory, with its suffixes and indexes, waiting up to 5 s for a
+// store file held by another process. It is bootstrap.OpenStore, which the
+// import and export commands use too.
 func OpenStore(cfg *config.Config, dc *config.Database) (*store.DB, error) {
-	if dc.Directory == "" {
-		return nil, fmt.Errorf("directory: database %s has no directory", strings.Join(dc.SuffixesRaw, " "))
-	}
-	mode := dc.Mode
-	if mode == 0 {
-		mode = 0o700
-	} else {
-		mode |= 0o100 | (mode&0o040)>>3 | (mode&0o004)>>2 // dirs need x where r is granted
-	}
-	if err := os.MkdirAll(dc.Directory, mode); err != nil {
-		return nil, fmt.Errorf("directory: %w", err)
-	}
-	var specs []store.IndexSpec
-	for _, ix := range dc.Indexes {
-		var k store.IndexKind
-		if ix.Types&config.IndexPres != 0 {
-			k |= store.IndexPresence
-		}
-		if ix.Types&config.IndexEq != 0 {
-			k |= store.IndexEquality
-		}
-		if ix.Types&config.IndexSub != 0 {
-			k |= store.IndexSubstrings
-		}
-		if ix.Types&config.IndexApprox != 0 {
-			k |= store.IndexApprox
-		}
-		if k != 0 {
-			specs = append(specs, store.IndexSpec{Attr: ix.Attr, Kinds: k})
-		}
-	}
-	path := filepath.Join(dc.Directory, StoreFileName)
-	db, err := store.Open(path, cfg.Schema, specs, store.Options{
-		Suffixes: dc.SuffixesRaw,
-		NoSync:   dc.DBNoSync,
-		Timeout:  5 * time.Second,
-	})
+	db, _, err := bootstrap.OpenStore(cfg, dc, store.Options{Timeout: 5 * time.Second})
 	if err != nil {
 		return nil, fmt.Errorf("directory: open database %s: %w", strings.Join(dc.SuffixesRaw, " "), err)
 	}
@@ -333,7 +298,7 @@ func OpenStore(cfg *config.Config, dc *config.Database) (*store.DB, error) {
 }
 
 // StoreFileName is the name of a database's store file in its directory.
-const StoreFileName = "hostdir.db"
+const StoreFileName = bootstrap.DBFile
 
 // Schema returns the server's schema.
 func (s *Server) Schema() *schema.Schema { return s.schema }

@@ -149,7 +149,8 @@ func IndexSpecs(d *config.Database) []store.IndexSpec {
 	return specs
 }
 
-// OpenStore opens (creating it and its directory, mode 0700, if needed)
+// OpenStore opens (creating it and its directory, mode 0700 or the
+// database's `mode`, if needed)
 // the store of database d of cfg, with d's suffixes and indexes. opts'
 // Suffixes are filled in from d. created tells whether the store file did
 // not exist before. A store file locked by another process (a running
@@ -165,11 +166,18 @@ func OpenStore(cfg *config.Config, d *config.Database, opts store.Options) (db *
 			return nil, false, fmt.Errorf("no database at %s: %w", path, os.ErrNotExist)
 		}
 		created = true
-		if err := os.MkdirAll(d.Directory, 0o700); err != nil {
+		mode := d.Mode
+		if mode == 0 {
+			mode = 0o700
+		} else {
+			mode |= 0o100 | (mode&0o040)>>3 | (mode&0o004)>>2 // dirs need x where r is granted
+		}
+		if err := os.MkdirAll(d.Directory, mode); err != nil {
 			return nil, false, fmt.Errorf("create database directory: %w", err)
 		}
 	}
 	opts.Suffixes = append([]string(nil), d.SuffixesRaw...)
+	opts.NoSync = opts.NoSync || d.DBNoSync
 	db, err = store.Open(path, cfg.Schema, IndexSpecs(d), opts)
 	if err != nil {
 		if isTimeout(err) {
