@@ -1,7 +1,7 @@
 package filter
 
 import (
-	"unicode/utf8"
+	"hostdir/directory/ldapwire"
 )
 
 // String returns the filter in RFC 4515 form, as slapd logs it: attribute
@@ -38,28 +38,28 @@ func (f *Filter) appendNode(dst []byte, i int32) []byte {
 	switch n.kind {
 	case Equality:
 		dst = append(dst, '=')
-		dst = appendEscaped(dst, n.rawB)
+		dst = ldapwire.AppendEscaped(dst, n.rawB)
 	case GreaterOrEqual:
 		dst = append(dst, ">="...)
-		dst = appendEscaped(dst, n.rawB)
+		dst = ldapwire.AppendEscaped(dst, n.rawB)
 	case LessOrEqual:
 		dst = append(dst, "<="...)
-		dst = appendEscaped(dst, n.rawB)
+		dst = ldapwire.AppendEscaped(dst, n.rawB)
 	case Approx:
 		dst = append(dst, "~="...)
-		dst = appendEscaped(dst, n.rawB)
+		dst = ldapwire.AppendEscaped(dst, n.rawB)
 	case Present:
 		dst = append(dst, "=*"...)
 	case Substrings:
 		dst = append(dst, '=')
 		ps := n.subRaw
 		if len(ps) > 0 && ps[0].pos == 1 {
-			dst = appendEscaped(dst, ps[0].rawB)
+			dst = ldapwire.AppendEscaped(dst, ps[0].rawB)
 			ps = ps[1:]
 		}
 		dst = append(dst, '*')
 		for _, p := range ps {
-			dst = appendEscaped(dst, p.rawB)
+			dst = ldapwire.AppendEscaped(dst, p.rawB)
 			if p.pos != 3 {
 				dst = append(dst, '*')
 			}
@@ -73,7 +73,7 @@ func (f *Filter) appendNode(dst []byte, i int32) []byte {
 			dst = append(dst, n.ruleB...)
 		}
 		dst = append(dst, ":="...)
-		dst = appendEscaped(dst, n.rawB)
+		dst = ldapwire.AppendEscaped(dst, n.rawB)
 	}
 	return append(dst, ')')
 }
@@ -89,29 +89,6 @@ func (n *node) appendDesc(dst []byte) []byte {
 		if c == ';' {
 			return append(dst, n.descB[i:]...)
 		}
-	}
-	return dst
-}
-
-// appendEscaped appends v with RFC 4515 escaping.
-func appendEscaped(dst, v []byte) []byte {
-	const digits = "0123456789abcdef"
-	for i := 0; i < len(v); {
-		c := v[i]
-		if c >= 0x80 {
-			r, size := utf8.DecodeRune(v[i:])
-			if r != utf8.RuneError || size > 1 {
-				dst = append(dst, v[i:i+size]...)
-				i += size
-				continue
-			}
-		} else if c >= 0x20 && c != 0x7f && c != '*' && c != '(' && c != ')' && c != '\\' {
-			dst = append(dst, c)
-			i++
-			continue
-		}
-		dst = append(dst, '\\', digits[c>>4], digits[c&15])
-		i++
 	}
 	return dst
 }

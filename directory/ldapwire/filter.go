@@ -240,11 +240,11 @@ func (f *Filter) AppendString(dst []byte) []byte {
 			dst = appendSimple(dst, n, "~=")
 		case FilterPresent:
 			dst = append(dst, '(')
-			dst = appendEscaped(dst, n.Attr)
+			dst = AppendEscaped(dst, n.Attr)
 			dst = append(dst, "=*)"...)
 		case FilterSubstrings:
 			dst = append(dst, '(')
-			dst = appendEscaped(dst, n.Attr)
+			dst = AppendEscaped(dst, n.Attr)
 			dst = append(dst, '=')
 			end := int(n.End)
 			if end > len(nodes) {
@@ -252,12 +252,12 @@ func (f *Filter) AppendString(dst []byte) []byte {
 			}
 			j := i + 1
 			if j < end && nodes[j].Kind == FilterSubInitial {
-				dst = appendEscaped(dst, nodes[j].Value)
+				dst = AppendEscaped(dst, nodes[j].Value)
 				j++
 			}
 			dst = append(dst, '*')
 			for ; j < end; j++ {
-				dst = appendEscaped(dst, nodes[j].Value)
+				dst = AppendEscaped(dst, nodes[j].Value)
 				if nodes[j].Kind != FilterSubFinal {
 					dst = append(dst, '*')
 				}
@@ -268,16 +268,16 @@ func (f *Filter) AppendString(dst []byte) []byte {
 			}
 		case FilterExtensibleMatch:
 			dst = append(dst, '(')
-			dst = appendEscaped(dst, n.Attr)
+			dst = AppendEscaped(dst, n.Attr)
 			if n.DNAttributes {
 				dst = append(dst, ":dn"...)
 			}
 			if len(n.Rule) > 0 {
 				dst = append(dst, ':')
-				dst = appendEscaped(dst, n.Rule)
+				dst = AppendEscaped(dst, n.Rule)
 			}
 			dst = append(dst, ":="...)
-			dst = appendEscaped(dst, n.Value)
+			dst = AppendEscaped(dst, n.Value)
 			dst = append(dst, ')')
 		default:
 			dst = append(dst, "(?=undefined)"...)
@@ -291,14 +291,16 @@ func (f *Filter) AppendString(dst []byte) []byte {
 
 func appendSimple(dst []byte, n *FilterNode, op string) []byte {
 	dst = append(dst, '(')
-	dst = appendEscaped(dst, n.Attr)
+	dst = AppendEscaped(dst, n.Attr)
 	dst = append(dst, op...)
-	dst = appendEscaped(dst, n.Value)
+	dst = AppendEscaped(dst, n.Value)
 	return append(dst, ')')
 }
 
-// appendEscaped appends v with RFC 4515 escaping (see AppendString).
-func appendEscaped(dst, v []byte) []byte {
+// AppendEscaped appends the assertion value v with RFC 4515 escaping: '*',
+// '(', ')', '\\', NUL and other control bytes, DEL and bytes that are not
+// UTF-8 become \xx hex pairs; valid UTF-8 is kept as it is.
+func AppendEscaped(dst, v []byte) []byte {
 	const digits = "0123456789abcdef"
 	for i := 0; i < len(v); {
 		c := v[i]
