@@ -315,37 +315,19 @@ func (p *descParser) open(s string) (string, error) {
 
 // qdescrs parses NAME's argument: 'a' or ( 'a' 'b' ).
 func (p *descParser) qdescrs() ([]string, error) {
-	if err := p.advance(); err != nil {
-		return nil, err
-	}
-	switch p.tok.kind {
-	case tokQuoted:
-		v := p.tok.val
-		return []string{v}, p.advance()
-	case tokLParen:
-		var out []string
-		for {
-			if err := p.advance(); err != nil {
-				return nil, err
-			}
-			switch p.tok.kind {
-			case tokQuoted:
-				out = append(out, p.tok.val)
-			case tokRParen:
-				if len(out) == 0 {
-					return nil, p.fail("Expecting a name")
-				}
-				return out, p.advance()
-			default:
-				return nil, p.fail("Expecting a name")
-			}
-		}
-	}
-	return nil, p.fail("Expecting a name")
+	return p.quotedList("Expecting a name", "Expecting a name", "Expecting a name")
 }
 
 // qdstrings parses an extension's values: 'a' or ( 'a' 'b' ).
 func (p *descParser) qdstrings() ([]string, error) {
+	return p.quotedList("Expecting a quoted string", "Unexpected token", "")
+}
+
+// quotedList parses 'a' or ( 'a' 'b' ), with slapd's messages: empty for
+// "( )", inList for anything but a quoted string inside the list, and
+// bare for a token that starts neither form ("" means "Expecting a name"
+// before ")" or the end and "Unexpected token" otherwise).
+func (p *descParser) quotedList(empty, inList, bare string) ([]string, error) {
 	if err := p.advance(); err != nil {
 		return nil, err
 	}
@@ -364,13 +346,16 @@ func (p *descParser) qdstrings() ([]string, error) {
 				out = append(out, p.tok.val)
 			case tokRParen:
 				if len(out) == 0 {
-					return nil, p.fail("Expecting a quoted string")
+					return nil, p.fail(empty)
 				}
 				return out, p.advance()
 			default:
-				return nil, p.fail("Unexpected token")
+				return nil, p.fail(inList)
 			}
 		}
+	}
+	if bare != "" {
+		return nil, p.fail(bare)
 	}
 	if p.tok.kind == tokRParen || p.tok.kind == tokEOF {
 		return nil, p.fail("Expecting a name")

@@ -659,21 +659,27 @@ func (s *Schema) addSyntax(desc string) string {
 	return ""
 }
 
+// writeHead writes the part every description starts with: "( OID",
+// NAME, DESC and OBSOLETE.
+func writeHead(b *strings.Builder, oid string, names []string, hasDesc bool, desc string, obsolete bool) {
+	b.WriteString("( ")
+	b.WriteString(oid)
+	writeNames(b, names)
+	if hasDesc {
+		b.WriteString(" DESC '")
+		b.WriteString(escapeQD(desc))
+		b.WriteByte('\'')
+	}
+	if obsolete {
+		b.WriteString(" OBSOLETE")
+	}
+}
+
 // renderAttr builds the canonical description slapd shows for a type:
 // expanded OID, references as written, USAGE only when not userApplications.
 func renderAttr(r *rawAttr, oid string, syn *syntax.Syntax) string {
 	var b strings.Builder
-	b.WriteString("( ")
-	b.WriteString(oid)
-	writeNames(&b, r.names)
-	if r.hasDesc {
-		b.WriteString(" DESC '")
-		b.WriteString(escapeQD(r.desc))
-		b.WriteByte('\'')
-	}
-	if r.obsolete {
-		b.WriteString(" OBSOLETE")
-	}
+	writeHead(&b, oid, r.names, r.hasDesc, r.desc, r.obsolete)
 	writeWord(&b, "SUP", r.sup)
 	writeWord(&b, "EQUALITY", r.equality)
 	writeWord(&b, "ORDERING", r.ordering)
@@ -707,17 +713,7 @@ func renderAttr(r *rawAttr, oid string, syn *syntax.Syntax) string {
 // is always written, as slapd does.
 func renderClass(r *rawClass, oid string) string {
 	var b strings.Builder
-	b.WriteString("( ")
-	b.WriteString(oid)
-	writeNames(&b, r.names)
-	if r.hasDesc {
-		b.WriteString(" DESC '")
-		b.WriteString(escapeQD(r.desc))
-		b.WriteByte('\'')
-	}
-	if r.obsolete {
-		b.WriteString(" OBSOLETE")
-	}
+	writeHead(&b, oid, r.names, r.hasDesc, r.desc, r.obsolete)
 	writeOIDs(&b, "SUP", r.sup)
 	b.WriteByte(' ')
 	b.WriteString(r.kind.String())
