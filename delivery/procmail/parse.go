@@ -657,24 +657,9 @@ func (p *parser) recipe(depth int) *Recipe {
 	case c == '!':
 		p.advance()
 		r.Action.Kind = ActForward
-		words, ok := p.words(depth)
-		if !ok {
+		if !p.actionWords(r, depth, "forward without an address") {
 			return nil
 		}
-		if len(words) == 0 {
-			p.errorf(r.Action.Pos.Line, ErrSyntax, "forward without an address")
-			return nil
-		}
-		for _, w := range words {
-			if err := checkWord(w); err != nil {
-				p.addErr(r.Action.Pos.Line, err)
-			}
-			if p.mode == Virtual && strings.Contains(w, "`") {
-				p.errorf(r.Action.Pos.Line, ErrForbidden, "command substitution (`...`)")
-			}
-		}
-		r.Action.Text = strings.Join(words, " ")
-		r.Action.Words = words
 	case c == '|' || capturePrefix(p.src[p.pos:]) != "":
 		r.Action.Kind = ActPipe
 		if c != '|' {
@@ -693,29 +678,39 @@ func (p *parser) recipe(depth int) *Recipe {
 		}
 	default:
 		r.Action.Kind = ActFolder
-		words, ok := p.words(depth)
-		if !ok {
+		if !p.actionWords(r, depth, "empty action line") {
 			return nil
 		}
-		if len(words) == 0 {
-			p.errorf(r.Action.Pos.Line, ErrSyntax, "empty action line")
-			return nil
-		}
-		for _, w := range words {
-			if err := checkWord(w); err != nil {
-				p.addErr(r.Action.Pos.Line, err)
-			}
-			if p.mode == Virtual && strings.Contains(w, "`") {
-				p.errorf(r.Action.Pos.Line, ErrForbidden, "command substitution (`...`)")
-			}
-		}
-		r.Action.Text = strings.Join(words, " ")
-		r.Action.Words = words
 	}
 	if r.Flags.Filter && r.Action.Kind != ActPipe {
 		p.errorf(r.Pos.Line, ErrSyntax, "flag f needs a pipe action")
 	}
 	return r
+}
+
+// actionWords reads the words of a folder or forward action into r. It
+// reports emptyMsg for an action line without words and returns false when
+// the recipe must be dropped.
+func (p *parser) actionWords(r *Recipe, depth int, emptyMsg string) bool {
+	words, ok := p.words(depth)
+	if !ok {
+		return false
+	}
+	if len(words) == 0 {
+		p.errorf(r.Action.Pos.Line, ErrSyntax, "%s", emptyMsg)
+		return false
+	}
+	for _, w := range words {
+		if err := checkWord(w); err != nil {
+			p.addErr(r.Action.Pos.Line, err)
+		}
+		if p.mode == Virtual && strings.Contains(w, "`") {
+			p.errorf(r.Action.Pos.Line, ErrForbidden, "command substitution (`...`)")
+		}
+	}
+	r.Action.Text = strings.Join(words, " ")
+	r.Action.Words = words
+	return true
 }
 
 // capturePrefix returns VAR when s starts with `VAR=|` (blanks allowed
