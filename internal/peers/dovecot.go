@@ -139,7 +139,7 @@ func StartDovecot(t testing.TB, opts DovecotOptions) *Dovecot {
 		t.Cleanup(func() {
 			d.Stop()
 			if t.Failed() {
-				t.Logf("dovecot log (%s):\n%s", d.LogPath, tail(d.Logs(), 200))
+				t.Logf("dovecot log (%s), last lines:\n%s", d.LogPath, tail(d.Logs(), 40))
 			}
 		})
 		return d

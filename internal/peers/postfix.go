@@ -280,7 +280,7 @@ func StartPostfix(t testing.TB, opts PostfixOptions) *Postfix {
 		t.Cleanup(func() {
 			p.Stop()
 			if t.Failed() {
-				t.Logf("postfix log (%s):\n%s", p.LogFile, tail(p.Logs(), 200))
+				t.Logf("postfix log (%s), last lines:\n%s", p.LogFile, tail(p.Logs(), 40))
 			}
 		})
 		return p
@@ -424,11 +424,22 @@ func (p *Postfix) Flush(ctx context.Context) error {
 
 // WaitQueue polls the queue until done returns true for its entries, or ctx
 // ends (the error then shows the queue).
+//
+// An empty listing is believed only when the next listing, 50 ms later, is
+// empty too and done again: showq(8) reads the queue directories one after
+// the other, so a message that qmgr moves between them while showq reads
+// (deferred to active after `postqueue -f`) can be missing from one listing.
 func (p *Postfix) WaitQueue(ctx context.Context, done func([]QueueEntry) bool) ([]QueueEntry, error) {
+	emptySeen := false
 	for {
 		q, err := p.Queue(ctx)
 		if err == nil && done(q) {
-			return q, nil
+			if len(q) > 0 || emptySeen {
+				return q, nil
+			}
+			emptySeen = true
+		} else {
+			emptySeen = false
 		}
 		select {
 		case <-ctx.Done():
