@@ -23,6 +23,9 @@ type captureServer struct {
 	mu   sync.Mutex
 	pdus [][]byte
 	wg   sync.WaitGroup
+	// conns counts the connections being served: captured waits for
+	// them, as a client may exit before its last PDU (Unbind) is read.
+	conns sync.WaitGroup
 }
 
 func startCaptureServer(t *testing.T) *captureServer {
@@ -41,8 +44,10 @@ func startCaptureServer(t *testing.T) *captureServer {
 				return
 			}
 			s.wg.Add(1)
+			s.conns.Add(1)
 			go func() {
 				defer s.wg.Done()
+				defer s.conns.Done()
 				s.serve(c)
 			}()
 		}
@@ -101,7 +106,10 @@ func (s *captureServer) serve(c net.Conn) {
 	}
 }
 
+// captured returns the PDUs received once every accepted connection has
+// ended (the client's Unbind or close; a silent client's deadline).
 func (s *captureServer) captured() [][]byte {
+	s.conns.Wait()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([][]byte(nil), s.pdus...)
