@@ -213,9 +213,15 @@ func TestPostfix(t *testing.T) {
 	if err := os.WriteFile(cf, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// postmap reads its own main.cf, not /etc/postfix/main.cf, which
+	// other tests running at the same time edit (internal/peers authorizes
+	// private Postfix instances there) and postmap would warn about.
+	if err := os.WriteFile(filepath.Join(dir, "main.cf"), []byte("compatibility_level = 3.6\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, bin, "-q", "a*b@example.com", "ldap:"+cf).CombinedOutput()
+	out, err := exec.CommandContext(ctx, bin, "-c", dir, "-q", "a*b@example.com", "ldap:"+cf).CombinedOutput()
 	if err != nil {
 		t.Fatalf("postmap: %v\n%s", err, out)
 	}

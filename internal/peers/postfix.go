@@ -44,6 +44,10 @@ const (
 	// the agent expands aliases and the catch-all itself; smtpd learns the
 	// valid recipients from virtual_mailbox_maps = accounts, aliases.
 	TransportAgentResolve = "agent-resolve"
+	// TransportLMTP delivers through Postfix's lmtp(8) client to the LMTP
+	// server at PostfixOptions.LMTP (hostdir-deliver lmtp), after Postfix
+	// expanded the HOWTO's virtual_alias_maps, as TransportAgent does.
+	TransportLMTP = "lmtp"
 )
 
 // DefaultJammBase is the HOWTO's search base of the hosting tree.
@@ -55,8 +59,8 @@ type PostfixOptions struct {
 	LDAPURL string
 	// Base is the maps' search base; default DefaultJammBase.
 	Base string
-	// Transport is TransportVirtual (the default), TransportAgent or
-	// TransportAgentResolve.
+	// Transport is TransportVirtual (the default), TransportAgent,
+	// TransportAgentResolve or TransportLMTP.
 	Transport string
 	// MailboxBase is virtual_mailbox_base and the agent's --mailbox-base.
 	// Required; StartPostfix makes it owned by the vmail user.
@@ -76,6 +80,9 @@ type PostfixOptions struct {
 	// User is the unix user owning the maildirs and running the agent;
 	// default "vmail" (created when missing, see EnsureUser).
 	User string
+	// LMTP is the LMTP server of TransportLMTP in Postfix's syntax without
+	// the "lmtp:" prefix: "unix:/abs/path" or "inet:127.0.0.1:PORT".
+	LMTP string
 	// MainCF holds extra "name = value" lines appended to main.cf (they win).
 	MainCF []string
 	// StartTimeout bounds the wait until smtpd answers; default 60s (a
@@ -206,6 +213,10 @@ func StartPostfix(t testing.TB, opts PostfixOptions) *Postfix {
 			if a == "" || strings.ContainsAny(a, " \t\n") {
 				t.Fatalf("peers: agent argument %q is empty or holds white space", a)
 			}
+		}
+	case TransportLMTP:
+		if !strings.HasPrefix(opts.LMTP, "unix:/") && !strings.HasPrefix(opts.LMTP, "inet:") {
+			t.Fatalf("peers: transport %s needs LMTP = unix:/path or inet:host:port, got %q", opts.Transport, opts.LMTP)
 		}
 	default:
 		t.Fatalf("peers: unknown transport %q", opts.Transport)
@@ -592,9 +603,12 @@ func (p *Postfix) MainCF() string {
 	w("virtual_minimum_uid = %d", p.User.UID)
 	w("virtual_uid_maps = static:%d", p.User.UID)
 	w("virtual_gid_maps = static:%d", p.User.GID)
-	if o.Transport == TransportVirtual {
+	switch o.Transport {
+	case TransportVirtual:
 		w("virtual_transport = virtual")
-	} else {
+	case TransportLMTP:
+		w("virtual_transport = lmtp:%s", o.LMTP)
+	default:
 		w("virtual_transport = hostdir")
 		w("hostdir_destination_recipient_limit = 1")
 	}
@@ -633,6 +647,9 @@ anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 `)
+	if p.Opts.Transport == TransportLMTP {
+		b.WriteString("lmtp      unix  -       -       n       -       -       lmtp\n")
+	}
 	if p.Opts.Agent != "" {
 		args := append([]string{p.Opts.Agent}, p.Opts.AgentArgs...)
 		// -q ${queue_id}: the agent's maildir deliveries are idempotent,
