@@ -272,10 +272,10 @@ func StartPostfix(t testing.TB, opts PostfixOptions) *Postfix {
 			t.Fatalf("peers: %v", err)
 		}
 		if attempt == 0 {
-			if out, err := p.command(context.Background(), PostfixPath, "-c", p.Dir, "set-permissions"); err != nil {
+			if out, err := p.commandFor(context.Background(), opts.StartTimeout, PostfixPath, "-c", p.Dir, "set-permissions"); err != nil {
 				t.Fatalf("peers: postfix set-permissions: %v\n%s", err, out)
 			}
-			if out, err := p.command(context.Background(), PostfixPath, "-c", p.Dir, "check"); err != nil {
+			if out, err := p.commandFor(context.Background(), opts.StartTimeout, PostfixPath, "-c", p.Dir, "check"); err != nil {
 				t.Fatalf("peers: postfix check: %v\n%s\n%s", err, out, p.Logs())
 			}
 		}
@@ -284,8 +284,11 @@ func StartPostfix(t testing.TB, opts PostfixOptions) *Postfix {
 			p.Stop()
 		}
 		// Retry on a new port when the port was taken, and once more when
-		// smtpd never greeted (a master that came up wedged under load).
-		return err != nil && (strings.Contains(p.Logs(), "in use") || strings.Contains(err.Error(), "did not greet")), err
+		// smtpd never greeted or `postfix start` ran out of time (a master
+		// that came up wedged, or a start check slowed down, under load).
+		retry := strings.Contains(p.Logs(), "in use") || strings.Contains(fmt.Sprint(err), "did not greet") ||
+			strings.Contains(fmt.Sprint(err), "signal: killed")
+		return err != nil && retry, err
 	})
 	if lastErr == nil {
 		t.Cleanup(func() {
@@ -300,9 +303,14 @@ func StartPostfix(t testing.TB, opts PostfixOptions) *Postfix {
 	return nil
 }
 
-// command runs a Postfix tool with a bounded run time.
+// command runs a Postfix tool for at most 30 seconds.
 func (p *Postfix) command(ctx context.Context, name string, args ...string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	return p.commandFor(ctx, 30*time.Second, name, args...)
+}
+
+// commandFor runs a Postfix tool for at most d.
+func (p *Postfix) commandFor(ctx context.Context, d time.Duration, name string, args ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Env = append(os.Environ(), "MAIL_CONFIG="+p.Dir)
@@ -314,7 +322,9 @@ func (p *Postfix) command(ctx context.Context, name string, args ...string) ([]b
 }
 
 func (p *Postfix) start(timeout time.Duration) error {
-	if out, err := p.command(context.Background(), PostfixPath, "-c", p.Dir, "start"); err != nil {
+	// `postfix start` checks the whole installation first (postfix-script),
+	// which takes long on a loaded machine: it gets the start timeout.
+	if out, err := p.commandFor(context.Background(), timeout, PostfixPath, "-c", p.Dir, "start"); err != nil {
 		return fmt.Errorf("%w: %s", err, out)
 	}
 	p.stopped = false
