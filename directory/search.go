@@ -367,6 +367,7 @@ func (s *Server) pagedSearch(op *operation, d *database, req *store.SearchReques
 		n++
 		return ss.send(e)
 	}
+	req.IDOrder = true // as slapd's back-mdb pages: by entry id
 	err := d.backend.Search(op, *req, func(e *store.Entry) error {
 		if err := op.Err(); err != nil {
 			return err

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"slices"
 	"strings"
@@ -120,7 +121,8 @@ type bulkRun struct {
 	idx   *bulkIndex
 	dns   []dnID
 	dnIdx map[string]uint64
-	links []uint64 // parent, child pairs
+	links []byte  // children keys, back to back
+	spans []int32 // the start of each key in links
 	bytes int
 	// lastParent is the parent found last (entries come in runs of
 	// siblings): it saves most dn2id lookups.
@@ -136,7 +138,13 @@ func newBulkRun(db *DB) *bulkRun {
 	return &bulkRun{idx: newBulkIndex(db), dnIdx: map[string]uint64{}}
 }
 
-func (r *bulkRun) size() int { return r.idx.size() + r.bytes + 16*len(r.links) }
+func (r *bulkRun) size() int { return r.idx.size() + r.bytes + len(r.links) + 8*len(r.spans) }
+
+// addLink records an entry's children key.
+func (r *bulkRun) addLink(parent uint64, ndn string, id uint64) {
+	r.spans = append(r.spans, int32(len(r.links)))
+	r.links = appendChildKey(r.links, parent, ndn, id)
+}
 
 // addDN records an entry's dn2id key.
 func (r *bulkRun) addDN(ndn string, id uint64) {
@@ -162,35 +170,24 @@ func (r *bulkRun) flush(w *wtx) error {
 			return err
 		}
 	}
-	type link struct{ parent, child uint64 }
-	links := make([]link, len(r.links)/2)
-	for i := range links {
-		links[i] = link{r.links[2*i], r.links[2*i+1]}
-	}
-	slices.SortFunc(links, func(a, b link) int {
-		if a.parent != b.parent {
-			return cmpU64(a.parent, b.parent)
+	type span struct{ lo, hi int32 }
+	keys := make([]span, len(r.spans))
+	for i, lo := range r.spans {
+		hi := int32(len(r.links))
+		if i+1 < len(r.spans) {
+			hi = r.spans[i+1]
 		}
-		return cmpU64(a.child, b.child)
-	})
+		keys[i] = span{lo, hi}
+	}
+	slices.SortFunc(keys, func(a, b span) int { return bytes.Compare(r.links[a.lo:a.hi], r.links[b.lo:b.hi]) })
 	children := w.b(bChildren)
 	children.FillPercent = 1
-	for _, l := range links {
-		if err := children.Put(w.keep(childKey(l.parent, l.child)), nil); err != nil {
+	for _, k := range keys {
+		if err := children.Put(w.keep(r.links[k.lo:k.hi]), nil); err != nil {
 			return err
 		}
 	}
-	r.dns, r.links, r.bytes = r.dns[:0], r.links[:0], 0
+	r.dns, r.links, r.spans, r.bytes = r.dns[:0], r.links[:0], r.spans[:0], 0
 	clear(r.dnIdx)
 	return nil
-}
-
-func cmpU64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -132,7 +132,7 @@ func (c *checker) run() {
 	got = msum{}
 	cur = c.children.Cursor()
 	for k, _ := cur.First(); k != nil; k, _ = cur.Next() {
-		if len(k) != 16 {
+		if _, _, _, ok := childKeyParts(k); !ok {
 			if !c.report("children: bad key %x", k) {
 				return
 			}
@@ -250,6 +250,7 @@ type checkPart struct {
 	ks        keySet
 	dn, links msum
 	want      []msum
+	kbuf      []byte
 }
 
 func (p *checkPart) hash(def int, a []byte, id uint64) uint64 {
@@ -284,7 +285,8 @@ func (c *checker) checkEntry(p *checkPart, j checkJob) {
 	}
 	ndn := string(rec.ndn)
 	p.dn.add(p.hash(-1, rec.ndn, id))
-	p.links.add(p.hash(-2, childKey(rec.parent, id), 0))
+	p.kbuf = appendChildKey(p.kbuf[:0], rec.parent, ndn, id)
+	p.links.add(p.hash(-2, p.kbuf, 0))
 	if n, err := db.normalizeDN(string(rec.dn)); err != nil || n != ndn {
 		c.report("entry %d: DN %q normalizes to %q (%v), stored NDN %q", id, rec.dn, n, err, ndn)
 	}
@@ -391,24 +393,25 @@ func (c *checker) diagnoseChildren(got msum) bool {
 			continue
 		}
 		id := binary.BigEndian.Uint64(k)
-		if c.children.Get(childKey(h.parent, id)) == nil && !c.report("entry %d: no children link from parent %d", id, h.parent) {
+		if c.children.Get(childKey(h.parent, string(h.ndn), id)) == nil && !c.report("entry %d %q: no children link from parent %d", id, h.ndn, h.parent) {
 			return false
 		}
 	}
 	cc := c.children.Cursor()
 	for k, _ := cc.First(); k != nil; k, _ = cc.Next() {
-		if len(k) != 16 {
+		parent, rdn, child, ok := childKeyParts(k)
+		if !ok {
 			continue
 		}
-		kid := c.entries.Get(k[8:])
+		kid := c.entries.Get(idKey(child))
 		if kid == nil {
-			if !c.report("children: link %d -> %d to a missing entry", binary.BigEndian.Uint64(k), binary.BigEndian.Uint64(k[8:])) {
+			if !c.report("children: link %d -> %d to a missing entry", parent, child) {
 				return false
 			}
 			continue
 		}
-		if h, err := decodeHead(kid); err == nil && h.parent != binary.BigEndian.Uint64(k) {
-			if !c.report("children: stale link %d -> %d", binary.BigEndian.Uint64(k), binary.BigEndian.Uint64(k[8:])) {
+		if h, err := decodeHead(kid); err == nil && !bytes.Equal(k, childKey(h.parent, string(h.ndn), child)) {
+			if !c.report("children: stale link %d -> %d (%q)", parent, child, rdn) {
 				return false
 			}
 		}

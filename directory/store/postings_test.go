@@ -232,7 +232,7 @@ func TestCheckFindsTreeProblems(t *testing.T) {
 			k, _ := b.Cursor().Last()
 			return b.Put(append([]byte(nil), k...), idKey(1))
 		}, "dn2id gives"},
-		{"children stale", bucketChildren, func(b *bolt.Bucket) error { return b.Put(childKey(1, 4242), nil) }, "missing entry"},
+		{"children stale", bucketChildren, func(b *bolt.Bucket) error { return b.Put(childKey(1, "cn=ghost,"+suffix, 4242), nil) }, "missing entry"},
 		{"children missing", bucketChildren, func(b *bolt.Bucket) error {
 			k, _ := b.Cursor().Last()
 			return b.Delete(append([]byte(nil), k...))

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -77,6 +78,9 @@ type SearchRequest struct {
 	Deadline time.Time
 	// HasChildren asks for Entry.HasChildren (hasSubordinates).
 	HasChildren bool
+	// IDOrder returns the entries in id (add) order, never in tree walk
+	// order: slapd's back-mdb does so for a paged results search.
+	IDOrder bool
 	// Stats, when not nil, receives how the search went.
 	Stats *SearchStats
 }
@@ -119,6 +123,9 @@ type searcher struct {
 	nlists   int
 	stack    []uint64
 	key      []byte
+	// partial is set by plan when it stopped intersecting early; exact
+	// makes it consult every indexed item (walkBeats).
+	partial, exact bool
 
 	idbuf [8]byte
 
@@ -230,6 +237,18 @@ func (db *DB) HasChildren(ctx context.Context, ndn string) (bool, error) {
 // presence, substrings and approx items on indexed types, combined by AND
 // and OR); otherwise the scope is walked through the tree. Every candidate
 // is checked against the scope and the whole filter.
+//
+// Entries come in the order OpenLDAP's back-mdb returns them: in id
+// order, unless the scope holds fewer entries than there are candidates
+// (as back-mdb counts them: an unindexed filter counts the highest id
+// assigned); then in tree walk order (see walk). The candidate count can
+// differ from back-mdb's for posting lists over 65536 ids (back-mdb
+// turns them into id ranges), lists over the planner's limit, filters
+// whose items slapd indexes differently (approx falling back to an
+// equality index, ordering or extensible matches), after slapd restarts
+// (it counts from the highest id left, hostdir from the highest ever
+// assigned), and without an equality index on objectClass (slapd then
+// counts every entry as a possible referral).
 func (db *DB) Search(ctx context.Context, req SearchRequest, fn func(e *Entry) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -269,23 +288,163 @@ func (s *searcher) search() error {
 	default:
 		return fmt.Errorf("store: bad scope %d", req.Scope)
 	}
+	s.partial, s.exact = false, false
 	if req.Filter != nil {
 		if ids, ok := s.plan(req.Filter.Root(), maxCandidates); ok {
-			s.stats.Indexed = true
-			for _, id := range ids {
-				if err := s.visit(id, true, baseID); err != nil {
-					return err
+			if len(ids) < 2 || baseID == 0 || req.IDOrder || !s.walkBeats(ids, baseID) {
+				s.stats.Indexed = true
+				for _, id := range ids {
+					if err := s.visit(id, true, baseID); err != nil {
+						return err
+					}
 				}
+				return nil
 			}
-			return nil
+			return s.walk(baseID)
 		}
 	}
+	// no usable index: every entry is a candidate
+	if req.IDOrder && baseID != 0 {
+		return s.scopeInIDOrder(baseID)
+	}
+	if baseID != 0 && req.Scope != ScopeOne && s.db.isSuffix(req.BaseNDN) {
+		if last := s.entries.Sequence(); s.countScope(baseID, last) >= last {
+			return s.visitAll(baseID)
+		}
+	}
+	return s.walk(baseID)
+}
+
+// walkBeats decides, as slapd's back-mdb does, whether the entries in
+// scope are read by walking the tree (true) rather than from the
+// candidates ids (false): when the scope holds fewer entries than there
+// are candidates (see tree.go).
+func (s *searcher) walkBeats(ids []uint64, baseID uint64) bool {
+	ncand := uint64(len(ids)) + s.referrals(ids)
+	nsubs := s.countScope(baseID, ncand)
+	if nsubs >= ncand {
+		return false
+	}
+	if !s.partial {
+		return true
+	}
+	// The planner stopped intersecting early: count as slapd does.
+	s.exact = true
+	all, ok := s.plan(s.req.Filter.Root(), maxCandidates)
+	s.exact = false
+	if !ok {
+		return nsubs < s.entries.Sequence()
+	}
+	return nsubs < uint64(len(all))+s.referrals(all)
+}
+
+// referrals returns the number of entries with objectClass referral not
+// in ids (slapd adds them to the candidates unless manageDSAit). Without
+// an equality index on objectClass, slapd counts every entry; hostdir
+// then counts none.
+func (s *searcher) referrals(ids []uint64) uint64 {
+	oc := s.db.sc.AttributeType("objectClass")
+	d := s.db.idx.def(oc, IndexEquality)
+	if d == nil {
+		return 0
+	}
+	refs, ok := s.scan(d, 0, []byte("referral"), maxCandidates)
+	if !ok {
+		return 0
+	}
+	n := uint64(0)
+	for _, r := range refs {
+		if _, found := slices.BinarySearch(ids, r); !found {
+			n++
+		}
+	}
+	return n
+}
+
+// countScope returns the number of entries in the search's scope, as
+// slapd's nsubs counts it (the children of the base for one-level, the
+// base and its descendants otherwise), or limit when it reaches limit.
+func (s *searcher) countScope(baseID, limit uint64) uint64 {
+	c := s.childBucket().Cursor()
+	n := uint64(0)
+	if s.req.Scope == ScopeOne {
+		prefix := idKey(baseID)
+		for k, _ := c.Seek(prefix); k != nil && isChildOf(k, prefix); k, _ = c.Next() {
+			if n++; n >= limit {
+				return n
+			}
+		}
+		return n
+	}
+	n = 1
+	s.stack = append(s.stack[:0], baseID)
+	for len(s.stack) > 0 && n < limit {
+		prefix := idKey(s.stack[len(s.stack)-1])
+		s.stack = s.stack[:len(s.stack)-1]
+		for k, _ := c.Seek(prefix); k != nil && isChildOf(k, prefix); k, _ = c.Next() {
+			if n++; n >= limit {
+				return n
+			}
+			s.stack = append(s.stack, childOf(k))
+		}
+	}
+	return n
+}
+
+// scopeInIDOrder visits the entries in scope in id order: it collects
+// their ids through the tree, sorts them and visits them.
+func (s *searcher) scopeInIDOrder(baseID uint64) error {
+	var ids []uint64
+	if s.req.Scope == ScopeSub {
+		ids = append(ids, baseID)
+	}
+	c := s.childBucket().Cursor()
+	s.stack = append(s.stack[:0], baseID)
+	for len(s.stack) > 0 {
+		prefix := idKey(s.stack[len(s.stack)-1])
+		s.stack = s.stack[:len(s.stack)-1]
+		for k, _ := c.Seek(prefix); k != nil && isChildOf(k, prefix); k, _ = c.Next() {
+			ids = append(ids, childOf(k))
+			if s.req.Scope != ScopeOne {
+				s.stack = append(s.stack, childOf(k))
+			}
+		}
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		if err := s.visit(id, false, baseID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// visitAll visits every entry in id order, checking the scope.
+func (s *searcher) visitAll(baseID uint64) error {
+	c := s.entries.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if len(k) != 8 {
+			continue
+		}
+		if err := s.visit(binary.BigEndian.Uint64(k), true, baseID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// walk visits the scope through the tree as slapd's back-mdb does: for
+// subtree scope the base first; then the children of a node in sibling
+// order (the children bucket's key order), then, for each of them in that
+// order that has children, the same below it (depth first; a node's
+// children are all listed before any grandchild).
+func (s *searcher) walk(baseID uint64) error {
+	req := s.req
 	if req.Scope == ScopeSub && baseID != 0 {
 		if err := s.visit(baseID, false, baseID); err != nil {
 			return err
 		}
 	}
-	// walk the tree below the base
 	s.stack = append(s.stack[:0], baseID)
 	for len(s.stack) > 0 {
 		parent := s.stack[len(s.stack)-1]
@@ -293,8 +452,8 @@ func (s *searcher) search() error {
 		mark := len(s.stack)
 		c := s.childBucket().Cursor()
 		prefix := idKey(parent)
-		for k, _ := c.Seek(prefix); k != nil && bytes.Equal(k[:8], prefix); k, _ = c.Next() {
-			kid := binary.BigEndian.Uint64(k[8:])
+		for k, _ := c.Seek(prefix); k != nil && isChildOf(k, prefix); k, _ = c.Next() {
+			kid := childOf(k)
 			if err := s.visit(kid, false, baseID); err != nil {
 				return err
 			}
@@ -302,10 +461,8 @@ func (s *searcher) search() error {
 				s.stack = append(s.stack, kid)
 			}
 		}
-		// visit children of the smallest id first
-		for i, j := mark, len(s.stack)-1; i < j; i, j = i+1, j-1 {
-			s.stack[i], s.stack[j] = s.stack[j], s.stack[i]
-		}
+		// descend into the first sibling first
+		slices.Reverse(s.stack[mark:])
 	}
 	return nil
 }
@@ -420,15 +577,19 @@ func (s *searcher) plan(n filter.Node, limit int) ([]uint64, bool) {
 				if planRank(c) != rank {
 					continue
 				}
-				if have && len(best) <= smallEnough {
+				if have && len(best) <= smallEnough && !s.exact {
+					s.partial = true
 					return best, true
 				}
 				lim := limit
-				if have {
+				if have && !s.exact {
 					lim = min(limit, 32*len(best)+64)
 				}
 				l, ok := s.plan(c, lim)
 				if !ok {
+					if lim < limit {
+						s.partial = true
+					}
 					continue
 				}
 				if !have {
@@ -481,7 +642,11 @@ func (s *searcher) plan(n filter.Node, limit int) ([]uint64, bool) {
 		var best []uint64
 		have, failed := false, false
 		subAssertionKeys(initial, any, final, func(tag byte, k []byte) {
-			if failed || (have && len(best) <= smallEnough) {
+			if failed {
+				return
+			}
+			if have && len(best) <= smallEnough && !s.exact {
+				s.partial = true
 				return
 			}
 			l, ok := s.lookupTypes(n, IndexSubstrings, tag, k, limit)

@@ -9,7 +9,9 @@
 //	meta      format version, the index configuration last built
 //	entries   id (uint64 big-endian) -> encoded entry
 //	dn2id     normalized DN -> id
-//	children  parent id | child id (16 bytes) -> empty (parent 0: suffix entries)
+//	children  parent id | len(nRDN) (2 bytes) | nRDN | child id -> empty
+//	          (parent 0: suffix entries; tree.go): children in slapd's
+//	          sibling order
 //	attrs     attribute description as stored -> description id (uint32)
 //	attrids   description id -> description
 //	i:<oid>:<kind>   one bucket per configured (attribute type, index kind):
@@ -223,9 +225,14 @@ func (db *DB) Stats() Stats {
 	return Stats{Commits: db.stats.commits.Load(), Writes: db.stats.writes.Load()}
 }
 
-// formatVersion is the version of the file layout: 2 stores index
-// posting lists in chunks (1 had one key per term and id).
-const formatVersion = 2
+// formatVersion is the version of the file layout: 3 keys the children
+// bucket by parent, child RDN and child (2 had parent | child keys; Open
+// migrates such a file in place), 2 stores index posting lists in chunks
+// (1 had one key per term and id).
+const formatVersion = 3
+
+// migratableVersion is the older format Open converts (read-write only).
+const migratableVersion = 2
 
 var (
 	bucketMeta     = []byte("meta")
@@ -305,8 +312,11 @@ func (db *DB) checkVersion() error {
 // versionOK checks a stored format version.
 func versionOK(v []byte) error {
 	if len(v) != 1 || v[0] != formatVersion {
-		return fmt.Errorf("%w: the file has format version %s, this hostdir reads version %d "+
-			"(export the directory with the hostdir that wrote it, then import it into a new file)", ErrFormat, fmtVersion(v), formatVersion)
+		hint := "export the directory with the hostdir that wrote it (hostdir export), then import it into a new file (hostdir import)"
+		if len(v) == 1 && v[0] == migratableVersion {
+			hint = "opening it read-write converts it in place; or " + hint
+		}
+		return fmt.Errorf("%w: the file has format version %s, this hostdir reads version %d (%s)", ErrFormat, fmtVersion(v), formatVersion, hint)
 	}
 	return nil
 }
@@ -323,6 +333,14 @@ func (db *DB) init() error {
 		meta := tx.Bucket(bucketMeta)
 		switch v := meta.Get(keyVersion); {
 		case v == nil:
+			if err := meta.Put(keyVersion, []byte{formatVersion}); err != nil {
+				return err
+			}
+		case len(v) == 1 && v[0] == migratableVersion:
+			// version 2 -> 3: only the children keys changed
+			if err := rebuildChildren(tx); err != nil {
+				return err
+			}
 			if err := meta.Put(keyVersion, []byte{formatVersion}); err != nil {
 				return err
 			}

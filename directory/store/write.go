@@ -328,13 +328,6 @@ func idKey(id uint64) []byte {
 	return k[:]
 }
 
-func childKey(parent, child uint64) []byte {
-	var k [16]byte
-	binary.BigEndian.PutUint64(k[:], parent)
-	binary.BigEndian.PutUint64(k[8:], child)
-	return k[:]
-}
-
 // lookupID returns the id stored for ndn (0 if none).
 func lookupID(dn2id *bolt.Bucket, ndn string) uint64 {
 	v := dn2id.Get([]byte(ndn))
@@ -420,14 +413,15 @@ func (w *wtx) add(e *entry.Entry, ndn string) error {
 	w.db.entryKeys(&w.ks, e.Attrs, w.types)
 	if r := w.run; r != nil {
 		r.addDN(ndn, id)
-		r.links = append(r.links, pid, id)
+		r.addLink(pid, ndn, id)
 		r.idx.addKeys(&w.ks, id)
 		return nil
 	}
 	if err := w.b(bDN2ID).Put([]byte(ndn), idKey(id)); err != nil {
 		return err
 	}
-	if err := w.b(bChildren).Put(childKey(pid, id), nil); err != nil {
+	w.kbuf = appendChildKey(w.kbuf[:0], pid, ndn, id)
+	if err := w.b(bChildren).Put(w.keep(w.kbuf), nil); err != nil {
 		return err
 	}
 	return w.putKeys(&w.ks, id)
@@ -491,13 +485,6 @@ func (db *DB) Modify(ctx context.Context, ndn string, fn func(e *entry.Entry) er
 	})
 }
 
-// hasChildren reports whether id has children.
-func hasChildren(children *bolt.Bucket, id uint64) bool {
-	prefix := idKey(id)
-	k, _ := children.Cursor().Seek(prefix)
-	return k != nil && len(k) == 16 && string(k[:8]) == string(prefix)
-}
-
 // Delete removes the leaf entry with normalized DN ndn.
 func (db *DB) Delete(ctx context.Context, ndn string) error {
 	return db.submit(ctx, func(w *wtx) error {
@@ -519,7 +506,7 @@ func (db *DB) Delete(ctx context.Context, ndn string) error {
 		if err := w.b(bDN2ID).Delete([]byte(ndn)); err != nil {
 			return err
 		}
-		return w.b(bChildren).Delete(childKey(head.parent, id))
+		return w.b(bChildren).Delete(childKey(head.parent, ndn, id))
 	})
 }
 
@@ -577,11 +564,11 @@ func (db *DB) Rename(ctx context.Context, ndn string, fn func(e *entry.Entry) er
 				return err
 			}
 		}
-		if pid != head.parent {
-			if err := w.b(bChildren).Delete(childKey(head.parent, id)); err != nil {
+		if pid != head.parent || childRDN(pid, newNDN) != childRDN(head.parent, ndn) {
+			if err := w.b(bChildren).Delete(childKey(head.parent, ndn, id)); err != nil {
 				return err
 			}
-			if err := w.b(bChildren).Put(childKey(pid, id), nil); err != nil {
+			if err := w.b(bChildren).Put(w.keep(childKey(pid, newNDN, id)), nil); err != nil {
 				return err
 			}
 		}
@@ -603,8 +590,8 @@ func (w *wtx) moveSubtree(id uint64, oldNDN, newNDN, newDN string) error {
 		kids = kids[:0]
 		c := w.b(bChildren).Cursor()
 		prefix := idKey(parent)
-		for k, _ := c.Seek(prefix); k != nil && string(k[:8]) == string(prefix); k, _ = c.Next() {
-			kids = append(kids, binary.BigEndian.Uint64(k[8:]))
+		for k, _ := c.Seek(prefix); k != nil && isChildOf(k, prefix); k, _ = c.Next() {
+			kids = append(kids, childOf(k))
 		}
 		for _, kid := range kids {
 			raw := w.b(bEntries).Get(idKey(kid))
