@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"hostdir/directory/bootstrap"
 	"hostdir/directory/dn"
 	"hostdir/directory/entry"
 	"hostdir/directory/store"
@@ -23,6 +24,10 @@ type PrepareOptions struct {
 	Now time.Time
 	// NoOperational skips the operational attributes (lastmod off).
 	NoOperational bool
+	// UUIDs makes the entryUUIDs (nil: a generator per entry). Give one
+	// generator to all the entries of an import: their UUIDs are then
+	// ordered as slapadd's are.
+	UUIDs *bootstrap.UUIDGenerator
 }
 
 // PrepareEntry does to an entry what the server does before storing an
@@ -66,7 +71,17 @@ func PrepareEntry(sc *schema.Schema, e *entry.Entry, opts PrepareOptions) error 
 		}
 	}
 	setIfMissing(atStructuralObjectClass, oc.Name())
-	setIfMissing(atEntryUUID, newUUID())
+	if e.Get(atEntryUUID) == nil {
+		g := opts.UUIDs
+		if g == nil {
+			g = new(bootstrap.UUIDGenerator)
+		}
+		u, err := g.New()
+		if err != nil {
+			return err
+		}
+		setIfMissing(atEntryUUID, u)
+	}
 	setIfMissing(atCreatorsName, opts.Creator)
 	setIfMissing(atCreateTimestamp, ts)
 	setIfMissing(atEntryCSN, clock.next(now))
@@ -136,7 +151,7 @@ func (s *Server) EnsureSuffixes(ctx context.Context) ([]string, error) {
 			if err != nil {
 				return added, err
 			}
-			if err := PrepareEntry(s.schema, e, PrepareOptions{Creator: d.rootDN, Now: s.now(), NoOperational: !d.lastMod}); err != nil {
+			if err := PrepareEntry(s.schema, e, PrepareOptions{Creator: d.rootDN, Now: s.now(), NoOperational: !d.lastMod, UUIDs: &s.uuids}); err != nil {
 				return added, fmt.Errorf("directory: suffix %s: %w", d.pretty[i], err)
 			}
 			if err := d.backend.Add(ctx, e); err != nil && !errors.Is(err, store.ErrAlreadyExists) {

@@ -1,8 +1,6 @@
 package directory
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"strings"
 	"sync"
@@ -62,25 +60,14 @@ func generalizedTime(t time.Time) string {
 	return t.UTC().Format("20060102150405Z")
 }
 
-// newUUID returns a random (version 4) UUID in its string form.
-func newUUID() string {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(fmt.Sprintf("directory: crypto/rand: %v", err))
+// newUUID returns a new entryUUID: a time-based (version 1) UUID as
+// slapd makes them, from the server's generator.
+func (s *Server) newUUID() string {
+	u, err := s.uuids.New()
+	if err != nil {
+		panic(fmt.Sprintf("directory: %v", err))
 	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var out [36]byte
-	hex.Encode(out[0:8], b[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], b[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], b[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], b[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:], b[10:])
-	return string(out[:])
+	return u
 }
 
 // setAttr replaces the values of attribute name (matched
@@ -105,7 +92,7 @@ func (s *Server) addOperational(e *entry.Entry, structural, who string) {
 	now := s.now()
 	ts := generalizedTime(now)
 	setAttr(e, atStructuralObjectClass, structural)
-	setAttr(e, atEntryUUID, newUUID())
+	setAttr(e, atEntryUUID, s.newUUID())
 	setAttr(e, atCreatorsName, who)
 	setAttr(e, atCreateTimestamp, ts)
 	setAttr(e, atEntryCSN, s.csn.next(now))

@@ -142,9 +142,11 @@ type Server struct {
 	maxInFlight int
 	pduTimeout  time.Duration
 
-	connSeq  atomic.Uint64
-	nconns   atomic.Int64
-	csn      csnClock
+	connSeq atomic.Uint64
+	nconns  atomic.Int64
+	csn     csnClock
+	// uuids makes the entryUUIDs of added entries.
+	uuids    bootstrap.UUIDGenerator
 	shutdown atomic.Bool
 
 	mu        sync.Mutex

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -93,15 +94,105 @@ func TestStamperCSN(t *testing.T) {
 	wg.Wait()
 }
 
+// uuidV1RE is a version 1 UUID with slapd's clock sequence range
+// (8000-9fff) and a multicast node (odd first octet).
+var uuidV1RE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[89][0-9a-f]{3}-[0-9a-f][13579bdf][0-9a-f]{10}$`)
+
 func TestNewUUID(t *testing.T) {
-	re := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 	seen := map[string]bool{}
 	for i := 0; i < 100; i++ {
 		u, err := NewUUID()
-		if err != nil || !re.MatchString(u) || seen[u] {
+		if err != nil || !uuidV1RE.MatchString(u) || seen[u] {
 			t.Fatalf("NewUUID = %q, %v", u, err)
 		}
 		seen[u] = true
+		if ut, ok := UUIDTime(u); !ok || time.Since(ut).Abs() > time.Minute {
+			t.Fatalf("UUIDTime(%q) = %v, %v", u, ut, ok)
+		}
+	}
+}
+
+func TestUUIDGenerator(t *testing.T) {
+	base := time.Date(2024, 5, 6, 7, 8, 9, 123456700, time.UTC)
+	tests := []struct {
+		name string
+		// clock are the times the generator reads, one per UUID.
+		clock []time.Duration
+		// want are the expected times of the UUIDs, from base.
+		want []time.Duration
+	}{
+		{"increasing", []time.Duration{0, time.Microsecond, time.Second}, []time.Duration{0, time.Microsecond, time.Second}},
+		{"repeated", []time.Duration{0, 0, 0}, []time.Duration{0, 100, 200}},
+		{"backwards", []time.Duration{time.Second, 0, 2 * time.Second}, []time.Duration{time.Second, time.Second + 100, 2 * time.Second}},
+		{"sub-100ns steps", []time.Duration{0, 10, 20, 150}, []time.Duration{0, 100, 200, 300}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			i := 0
+			g := &UUIDGenerator{Now: func() time.Time { d := tc.clock[i]; i++; return base.Add(d) }}
+			var prev string
+			var prevSeq uint64
+			for k, w := range tc.want {
+				u, err := g.New()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !uuidV1RE.MatchString(u) {
+					t.Fatalf("UUID %q is not version 1 with a multicast node", u)
+				}
+				got, ok := UUIDTime(u)
+				if !ok || !got.Equal(base.Add(w)) {
+					t.Errorf("UUID %d %s: time %v, want %v", k, u, got, base.Add(w))
+				}
+				seq, _ := strconv.ParseUint(u[19:23], 16, 16)
+				if prev != "" {
+					if u[24:] != prev[24:] {
+						t.Errorf("node changed: %s then %s", prev, u)
+					}
+					if seq&0x1fff != (prevSeq+1)&0x1fff {
+						t.Errorf("clock sequence %04x after %04x, want +1 as slapd", seq, prevSeq)
+					}
+				}
+				prev, prevSeq = u, seq
+			}
+		})
+	}
+}
+
+func TestUUIDGeneratorConcurrent(t *testing.T) {
+	var g UUIDGenerator
+	const workers, each = 8, 500
+	out := make([][]string, workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				u, err := g.New()
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				out[w] = append(out[w], u)
+			}
+		}()
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	for _, us := range out {
+		var last time.Time
+		for _, u := range us {
+			if seen[u] {
+				t.Fatalf("duplicate UUID %s", u)
+			}
+			seen[u] = true
+			ut, _ := UUIDTime(u)
+			if !ut.After(last) {
+				t.Fatalf("UUID %s not after %v", u, last)
+			}
+			last = ut
+		}
 	}
 }
 

@@ -35,7 +35,8 @@ func GeneralizedTime(t time.Time) string { return t.UTC().Format("20060102150405
 // Stamper makes entryCSN and entryUUID values and adds slapadd's
 // operational attributes to entries. It is safe for concurrent use: CSNs
 // it makes are unique and increasing (the change count part counts
-// changes within one microsecond, as slapd's does).
+// changes within one microsecond, as slapd's does), and so are the
+// timestamps of its entryUUIDs (time-based, see UUIDGenerator).
 type Stamper struct {
 	// SID is the server ID written into CSNs (slapadd -S; 0 by default).
 	SID int
@@ -45,9 +46,9 @@ type Stamper struct {
 	mu    sync.Mutex
 	last  time.Time
 	count int
-	// rnd buffers random bytes for entryUUIDs (one getrandom call per
-	// 256 UUIDs instead of one per entry).
-	rnd []byte
+	// uuids makes the entryUUIDs (its clock is Now, set once).
+	uuids    UUIDGenerator
+	uuidOnce sync.Once
 
 	types atomic.Pointer[stampTypes]
 }
@@ -72,26 +73,10 @@ func (s *Stamper) typesFor(sc *schema.Schema) *stampTypes {
 	return t
 }
 
-// uuid returns a new random UUID, from buffered random bytes.
+// uuid returns a new entryUUID from the Stamper's generator.
 func (s *Stamper) uuid() (string, error) {
-	s.mu.Lock()
-	if len(s.rnd) < 16 {
-		if cap(s.rnd) < 4096 {
-			s.rnd = make([]byte, 4096)
-		}
-		s.rnd = s.rnd[:4096]
-		if _, err := rand.Read(s.rnd); err != nil {
-			s.rnd = s.rnd[:0]
-			s.mu.Unlock()
-			return "", fmt.Errorf("entryUUID: %w", err)
-		}
-	}
-	var b [16]byte
-	copy(b[:], s.rnd[len(s.rnd)-16:])
-	clear(s.rnd[len(s.rnd)-16:])
-	s.rnd = s.rnd[:len(s.rnd)-16]
-	s.mu.Unlock()
-	return formatUUID(b), nil
+	s.uuidOnce.Do(func() { s.uuids.Now = s.Now })
+	return s.uuids.New()
 }
 
 func (s *Stamper) now() time.Time {
@@ -147,20 +132,106 @@ func appendPadded(b []byte, v uint64, base, width int) []byte {
 	return append(b, s...)
 }
 
-// NewUUID returns a random (version 4) UUID in the 36-character form
-// entryUUID takes, e.g. 3f1c2c1e-6f0a-4c8e-9d7b-2a1e5b8c9d0f.
+// NewUUID returns a time-based (version 1) UUID in the 36-character form
+// entryUUID takes, e.g. c7933ad2-7bfd-1041-8bc4-f91920758fed, from a
+// generator of its own (a new random node and clock sequence each call).
+// Use one UUIDGenerator for many UUIDs: its UUIDs are also ordered.
 func NewUUID() (string, error) {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("entryUUID: %w", err)
-	}
-	return formatUUID(b), nil
+	var g UUIDGenerator
+	return g.New()
 }
 
-// formatUUID makes random bytes a version 4 UUID in its text form.
-func formatUUID(b [16]byte) string {
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
+// uuidEpoch is the distance from the UUID epoch, 1582-10-15 00:00:00
+// UTC, to the Unix epoch, in 100 ns.
+const uuidEpoch = 0x01B21DD213814000
+
+// UUIDGenerator makes RFC 4122 time-based (version 1) UUIDs as slapd's
+// lutil_uuidstr does for entryUUID: a 60-bit timestamp counting 100 ns
+// since 1582-10-15, a clock sequence that starts random and is
+// incremented for every UUID (13 bits, with the variant bits 10 as
+// slapd writes them: 8000-9fff), and a random node with the multicast bit
+// set (slapd's node when it reads no MAC address). Unlike slapd, the
+// timestamps of one generator strictly increase: when the clock repeats
+// a value or goes back, the generator uses the last timestamp plus one,
+// so its UUIDs are unique and ordered by their time even then. The zero
+// value is ready to use; it draws its node and clock sequence on first
+// use. It is safe for concurrent use.
+type UUIDGenerator struct {
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+
+	mu     sync.Mutex
+	inited bool
+	node   [6]byte
+	seq    uint16
+	last   uint64 // last timestamp, 100 ns since the UUID epoch
+}
+
+// New returns the next UUID in its text form.
+func (g *UUIDGenerator) New() (string, error) {
+	b, err := g.Next()
+	if err != nil {
+		return "", err
+	}
+	return FormatUUID(b), nil
+}
+
+// Next returns the next UUID as 16 bytes.
+func (g *UUIDGenerator) Next() ([16]byte, error) {
+	now := time.Now
+	if g.Now != nil {
+		now = g.Now
+	}
+	t := now()
+	ts := uint64(t.Unix())*10_000_000 + uint64(t.Nanosecond()/100) + uuidEpoch
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.inited {
+		var r [8]byte
+		if _, err := rand.Read(r[:]); err != nil {
+			return [16]byte{}, fmt.Errorf("entryUUID: %w", err)
+		}
+		copy(g.node[:], r[:6])
+		g.node[0] |= 0x01 // multicast: not a real MAC address
+		g.seq = uint16(r[6])<<8 | uint16(r[7])
+		g.inited = true
+	}
+	if ts <= g.last {
+		ts = g.last + 1
+	}
+	g.last = ts
+	g.seq++
+	var b [16]byte
+	tlow := uint32(ts)
+	tmid := uint16(ts >> 32)
+	thi := uint16(ts>>48)&0x0fff | 0x1000 // version 1
+	cs := g.seq&0x1fff | 0x8000           // variant 10, as slapd
+	b[0], b[1], b[2], b[3] = byte(tlow>>24), byte(tlow>>16), byte(tlow>>8), byte(tlow)
+	b[4], b[5] = byte(tmid>>8), byte(tmid)
+	b[6], b[7] = byte(thi>>8), byte(thi)
+	b[8], b[9] = byte(cs>>8), byte(cs)
+	copy(b[10:], g.node[:])
+	return b, nil
+}
+
+// UUIDTime returns the time of a version 1 UUID in its text form (false
+// if it is not one).
+func UUIDTime(u string) (time.Time, bool) {
+	if len(u) != 36 || u[8] != '-' || u[13] != '-' || u[18] != '-' || u[23] != '-' || u[14] != '1' {
+		return time.Time{}, false
+	}
+	h := u[15:18] + u[9:13] + u[0:8]
+	ts, err := strconv.ParseUint(h, 16, 64)
+	if err != nil || ts < uuidEpoch {
+		return time.Time{}, false
+	}
+	ts -= uuidEpoch
+	return time.Unix(int64(ts/10_000_000), int64(ts%10_000_000)*100).UTC(), true
+}
+
+// FormatUUID formats 16 bytes as a UUID in its text form
+// (8-4-4-4-12 lower-case hex digits).
+func FormatUUID(b [16]byte) string {
 	var out [36]byte
 	hex.Encode(out[0:8], b[0:4])
 	out[8] = '-'

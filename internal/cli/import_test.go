@@ -161,7 +161,7 @@ modifyTimestamp: *
 	if n := len(csn.FindAllString(exp, -1)); n != 3 {
 		t.Errorf("%d entryCSN values in slapd's form, want 3:\n%s", n, exp)
 	}
-	uuid := regexp.MustCompile(`(?m)^entryUUID: [0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	uuid := regexp.MustCompile(`(?m)^entryUUID: [0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 	if n := len(uuid.FindAllString(exp, -1)); n != 3 {
 		t.Errorf("%d entryUUID values, want 3", n)
 	}
