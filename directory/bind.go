@@ -131,41 +131,52 @@ func (s *Server) bind(op *operation) {
 	op.sendResult(ldapwire.Success, "", "")
 }
 
-// bindExternal is a SASL EXTERNAL bind over ldapi://: the client becomes
-// the identity of its peer credentials,
-// "gidNumber=G+uidNumber=U,cn=peercred,cn=external,cn=auth", as in slapd
-// without authz-regexp (the DN is used as it is: in access rules, in
-// modifiersName, by Who am I?; it is a root DN only if a database's rootdn
-// is that DN). An authorization identity other than that one is refused
-// as slapd's default authz-policy (none) refuses it: insufficientAccess
-// (50) "SASL(-14): authorization failure: not authorized".
+// bindExternal is a SASL EXTERNAL bind over ldapi://: the client's
+// authentication identity is its peer credentials,
+// "gidNumber=G+uidNumber=U,cn=peercred,cn=external,cn=auth", rewritten by
+// the authz-regexp rules (see saslauthz.go); without a rule that maps it,
+// the DN is used as it is (in access rules, in modifiersName, by Who am
+// I?). An authorization identity, when given, must name the same identity
+// or, when the client is a root DN, any DN of that root DN's database; as
+// slapd's default authz-policy (none), anything else is refused with
+// insufficientAccess (50) "SASL(-14): authorization failure: ...". The
+// identity is a root DN (with the root DN's powers) when it is a
+// database's rootdn.
 func (s *Server) bindExternal(op *operation) {
 	c := op.c
 	r := &op.msg.Bind
 	authc := c.external
-	pretty, ndn, err := s.schema.PrettyNormalDN(authc)
-	if err != nil {
+	id, ok := s.saslNormal(authc)
+	if !ok {
 		// a schema without uidNumber and gidNumber (nis)
-		pretty, ndn = authc, strings.ToLower(authc)
+		id = saslIdentity{text: authc, ndn: strings.ToLower(authc)}
 	}
-	if len(r.Credentials) > 0 && !s.sameAuthzID(string(r.Credentials), ndn) {
-		if s.stats {
-			b := append(op.lbuf[:0], "SASL [conn="...)
-			b = strconv.AppendUint(b, c.id, 10)
-			op.writeLine(append(b, "] Failure: not authorized"...))
+	id = s.authzMap(op, id)
+	if len(r.Credentials) > 0 {
+		z, code, msg := s.saslAuthz(op, id, string(r.Credentials))
+		if code != ldapwire.Success {
+			if s.stats {
+				b := append(op.lbuf[:0], "SASL [conn="...)
+				b = strconv.AppendUint(b, c.id, 10)
+				op.writeLine(append(append(b, "] Failure: "...), strings.TrimPrefix(msg, "SASL(-14): authorization failure: ")...))
+			}
+			op.sendResult(code, "", msg)
+			return
 		}
-		op.sendResult(ldapwire.InsufficientAccessRights, "", "SASL(-14): authorization failure: not authorized")
-		return
+		id = z
 	}
 	var root *database
 	for _, d := range s.dbs {
-		if d.rootNDN != "" && d.rootNDN == ndn {
+		if d.rootNDN != "" && d.rootNDN == id.ndn {
 			root = d
 		}
 	}
-	c.ident = &identity{dn: pretty, ndn: ndn, root: root}
+	c.ident = anonymous
+	if id.ndn != "" {
+		c.ident = &identity{dn: id.text, ndn: id.ndn, root: root}
+	}
 	c.version = r.Version
-	c.rd.MaxPDU = s.cfgMaxIncoming(true)
+	c.rd.MaxPDU = s.cfgMaxIncoming(id.ndn != "")
 	if s.stats {
 		b := append(op.line(), `BIND authcid="`...)
 		b = append(b, authc...)
@@ -173,30 +184,11 @@ func (s *Server) bindExternal(op *operation) {
 		b = append(b, authc...)
 		op.writeLine(append(b, '"'))
 		b = append(op.line(), `BIND dn="`...)
-		b = append(b, pretty...)
+		b = append(b, id.text...)
 		b = append(b, `" mech=EXTERNAL bind_ssf=0 ssf=`...)
 		op.writeLine(strconv.AppendInt(b, int64(c.ssf), 10))
 	}
 	op.sendResult(ldapwire.Success, "", "")
-}
-
-// sameAuthzID reports whether a SASL authorization identity ("dn:DN",
-// "u:name" or a bare DN) names the identity ndn.
-func (s *Server) sameAuthzID(authz, ndn string) bool {
-	var d string
-	switch {
-	case strings.HasPrefix(authz, "dn:"):
-		d = authz[3:]
-	case strings.HasPrefix(authz, "u:"):
-		return false
-	default:
-		d = authz
-	}
-	_, n, err := s.schema.PrettyNormalDN(d)
-	if err != nil {
-		n = strings.ToLower(d)
-	}
-	return n == ndn
 }
 
 // checkEntryPassword verifies pw against the userPassword values of the

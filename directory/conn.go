@@ -40,9 +40,10 @@ type conn struct {
 	// peerAddr is the peer's TCP address (zero for ldapi://).
 	peerAddr netip.AddrPort
 	self     string // "IP=127.0.0.1:389" as logged
-	// external is the SASL EXTERNAL identity of an ldapi:// client, from
+	// external is the SASL EXTERNAL identity: of an ldapi:// client, from
 	// its peer credentials: "gidNumber=G+uidNumber=U,cn=peercred,
-	// cn=external,cn=auth" ("" none).
+	// cn=external,cn=auth"; of a TLS client with a verified certificate,
+	// its subject DN (see tlsExternal); "" none.
 	external string
 
 	// nc is the connection requests are read from and responses written
@@ -254,6 +255,7 @@ func (c *conn) serve() {
 		c.tlsOn = true
 		c.tlsSSF = tlsSSF(&st)
 		c.transportSSF, c.ssf = c.tlsSSF, c.tlsSSF
+		c.external = tlsExternal(&st, s.tls.ClientCAs)
 		c.logf("conn=%d fd=%d TLS established tls_ssf=%d ssf=%d tls_proto=%s tls_cipher=%s",
 			c.id, c.fd, c.tlsSSF, c.ssf, tls.VersionName(st.Version), tls.CipherSuiteName(st.CipherSuite))
 	}
@@ -339,7 +341,19 @@ func (c *conn) readLoop() string {
 			}
 			s.putOp(op)
 			c.waitIdle()
-			c.disconnect(ldapwire.ProtocolError, "decoding error")
+			// slapd's answers: a messageID it cannot read closes the
+			// connection with no notice; a protocolOp that is not a
+			// request, and a filter nested beyond its limit, get their
+			// own diagnostic in the Notice of Disconnection.
+			switch {
+			case errors.Is(err, ldapwire.ErrBadMessageID):
+			case errors.Is(err, ldapwire.ErrUnsupportedOp):
+				c.disconnect(ldapwire.ProtocolError, "unknown LDAP request")
+			case errors.Is(err, ldapwire.ErrFilterDepth):
+				c.disconnect(ldapwire.ProtocolError, "filter nested too deeply")
+			default:
+				c.disconnect(ldapwire.ProtocolError, "decoding error")
+			}
 			return " (connection lost)"
 		}
 		op.msgID = op.msg.ID

@@ -89,6 +89,9 @@ func (s *Server) startTLS(op *operation) {
 	c.tlsSSF = tlsSSF(&st)
 	c.transportSSF = c.tlsSSF
 	c.ssf = c.tlsSSF
+	if c.kind != kindLDAPI {
+		c.external = tlsExternal(&st, c.srv.tls.ClientCAs)
+	}
 	c.rd.Reset(&c.cr)
 	c.logf("conn=%d fd=%d TLS established tls_ssf=%d ssf=%d tls_proto=%s tls_cipher=%s",
 		c.id, c.fd, c.tlsSSF, c.ssf, tls.VersionName(st.Version), tls.CipherSuiteName(st.CipherSuite))

@@ -94,5 +94,32 @@ func tlsSSF(st *tls.ConnectionState) int {
 	return 128
 }
 
+// tlsExternal returns the SASL EXTERNAL authentication identity of a
+// TLS client: the subject DN of its certificate (RFC 4514 string, most
+// specific RDN first) when the certificate is verified against the
+// configured CAs (TLSVerifyClient try or demand verify it during the
+// handshake; with allow it is verified here, and a bad one is ignored as
+// slapd ignores it), "" otherwise.
+func tlsExternal(st *tls.ConnectionState, roots *x509.CertPool) string {
+	if len(st.PeerCertificates) == 0 {
+		return ""
+	}
+	leaf := st.PeerCertificates[0]
+	if len(st.VerifiedChains) == 0 {
+		if roots == nil {
+			return ""
+		}
+		inter := x509.NewCertPool()
+		for _, c := range st.PeerCertificates[1:] {
+			inter.AddCert(c)
+		}
+		if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter,
+			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
+			return ""
+		}
+	}
+	return leaf.Subject.ToRDNSequence().String()
+}
+
 // ldapiSSF is the SSF slapd gives ldapi:// connections (its local_ssf).
 const ldapiSSF = 71

@@ -29,6 +29,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 
 	"hostdir/directory/acl"
@@ -100,6 +101,58 @@ type LimitsRule struct {
 	HasSize, HasTime bool
 	File             string
 	Line             int
+}
+
+// AuthzRegexp is one `authz-regexp <match> <replace>` directive (or its
+// old name sasl-regexp): slapd rewrites a SASL authentication or
+// authorization identity, as a normalized DN such as
+// "gidNumber=0+uidNumber=0,cn=peercred,cn=external,cn=auth", with the
+// first rule whose regular expression matches it. The replacement, with
+// $0..$9 replaced by the submatches, is a DN or an LDAP URL
+// ldap:///base??scope?filter that must find exactly one entry.
+type AuthzRegexp struct {
+	// Match and Replace are the arguments as written (after the lexer's
+	// quoting and backslash rules).
+	Match, Replace string
+	// Regexp is Match compiled as slapd compiles it (POSIX extended,
+	// REG_ICASE; leftmost-longest, unanchored).
+	Regexp *regexp.Regexp
+	File   string
+	Line   int
+}
+
+// Rewrite applies the rule to id: false if Match does not match it;
+// otherwise Replace with each $n (a digit) replaced by submatch n (empty
+// when there is none), "$$" by "$", and a backslash and the character
+// after it kept as they are (slapd does not substitute an escaped $).
+func (r *AuthzRegexp) Rewrite(id string) (string, bool) {
+	m := r.Regexp.FindStringSubmatchIndex(id)
+	if m == nil {
+		return "", false
+	}
+	var b strings.Builder
+	rep := r.Replace
+	for i := 0; i < len(rep); i++ {
+		c := rep[i]
+		switch {
+		case c == '\\' && i+1 < len(rep):
+			b.WriteByte(c)
+			i++
+			b.WriteByte(rep[i])
+		case c == '$' && i+1 < len(rep) && rep[i+1] >= '0' && rep[i+1] <= '9':
+			n := int(rep[i+1] - '0')
+			i++
+			if 2*n+1 < len(m) && m[2*n] >= 0 {
+				b.WriteString(id[m[2*n]:m[2*n+1]])
+			}
+		case c == '$' && i+1 < len(rep) && rep[i+1] == '$':
+			b.WriteByte('$')
+			i++
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String(), true
 }
 
 // IndexType is a set of index kinds as a bitmask.
@@ -341,6 +394,9 @@ type Config struct {
 	SockbufMaxIncoming      int
 	SockbufMaxIncomingAuth  int
 	Threads                 int
+	// AuthzRegexps are the authz-regexp (sasl-regexp) rules, in order:
+	// how SASL identities become directory DNs.
+	AuthzRegexps []AuthzRegexp
 	// Notices are the remarks gathered while loading, in order.
 	Notices []Notice
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -230,6 +231,19 @@ func TestDirectives(t *testing.T) {
 		{"modules", "modulepath /usr/lib/ldap\nmoduleload back_mdb\nmoduleload back_ldbm.la\n", func(c *Config) bool {
 			return len(c.Notices) == 3 && strings.Contains(c.Notices[0].Msg, "not needed: hostdir has every backend and scheme built in")
 		}},
+		{"authz-regexp", "authz-regexp \"gidNumber=0\\\\+uidNumber=0,cn=peercred,cn=external,cn=auth\" \"cn=Manager,dc=myhosting,dc=example\"\n" +
+			dbHeader + "sasl-regexp ^uid=([^,]+),cn=external,cn=auth$ ldap:///dc=myhosting,dc=example??sub?(mail=$1)\n", func(c *Config) bool {
+			if len(c.AuthzRegexps) != 2 {
+				return false
+			}
+			r0, r1 := &c.AuthzRegexps[0], &c.AuthzRegexps[1]
+			out, ok := r0.Rewrite("GIDNUMBER=0+uidNumber=0,cn=peercred,cn=external,cn=auth")
+			out1, ok1 := r1.Rewrite("uid=bob@example.com,cn=external,cn=auth")
+			_, ok2 := r0.Rewrite("gidNumber=0+uidNumber=1000,cn=peercred,cn=external,cn=auth")
+			return r0.Match == `gidNumber=0\+uidNumber=0,cn=peercred,cn=external,cn=auth` && r0.Line == 1 &&
+				ok && out == "cn=Manager,dc=myhosting,dc=example" &&
+				ok1 && out1 == "ldap:///dc=myhosting,dc=example??sub?(mail=bob@example.com)" && !ok2
+		}},
 		{"pidfile argsfile", "pidfile /run/slapd.pid\nargsfile /run/slapd.args\n", func(c *Config) bool {
 			return c.PidFile == "/run/slapd.pid" && c.ArgsFile == "/run/slapd.args"
 		}},
@@ -441,6 +455,12 @@ func TestErrors(t *testing.T) {
 		{"unterminated quote", "rootdn \"cn=a\nbogus\n", []string{"1: unterminated quoted string", `2: unknown directive "bogus"`}},
 		{"bad schema", "attributetype ( 1.2.3 NAME 'x' SYNTAX nosuch )\n", []string{"1: attributetype: "}},
 		{"missing include", "include /nonexistent/dir/file.conf\n", []string{`1: include "/nonexistent/dir/file.conf": no such file or directory`}},
+		{"bad authz-regexp", "authz-regexp \"a(b\" cn=x\nsasl-regexp x\nauthz-regexp\nauthz-regexp a b c\nsasl-regexp \"[z-a]\" cn=y\n", []string{
+			`1: authz-regexp: bad regular expression "a(b": missing closing )`,
+			`2: sasl-regexp: missing <regexp> <DN> argument`,
+			`3: authz-regexp: missing <regexp> <DN> argument`,
+			`4: authz-regexp: extra argument "c" after <regexp> <DN>`,
+			`5: sasl-regexp: bad regular expression "[z-a]"`}},
 	}
 	for _, tt := range tests {
 		_, err := parseString(t, tt.text)
@@ -458,6 +478,34 @@ func TestErrors(t *testing.T) {
 			if !strings.HasPrefix(got, "test.conf:") || !strings.Contains(got, w) {
 				t.Errorf("%s: error %d = %q, want test.conf:%s", tt.name, i, got, w)
 			}
+		}
+	}
+}
+
+func TestAuthzRegexpRewrite(t *testing.T) {
+	tests := []struct {
+		match, replace, id string
+		want               string
+		ok                 bool
+	}{
+		{`^gidnumber=([0-9]+)\+uidnumber=([0-9]+),`, "uid=$2,ou=g$1,dc=x", "gidNumber=10+uidNumber=20,cn=peercred,cn=external,cn=auth", "uid=20,ou=g10,dc=x", true},
+		{"uidNumber=(1+)", "$0|$1|$2|$9", "uidNumber=111", "uidNumber=111|111||", true},
+		{"x", "a$$b$", "x", "a$b$", true},
+		{"x", `a\$1b`, "x", `a\$1b`, true},
+		{"CN=A", "ok", "cn=a", "ok", true},
+		{"^cn=a$", "ok", "cn=ab", "", false},
+		{"a|ab", "[$0]", "ab", "[ab]", true}, // leftmost-longest, as POSIX
+	}
+	for _, tc := range tests {
+		re, err := regexp.Compile("(?i)" + tc.match)
+		if err != nil {
+			t.Fatal(err)
+		}
+		re.Longest()
+		r := AuthzRegexp{Match: tc.match, Replace: tc.replace, Regexp: re}
+		got, ok := r.Rewrite(tc.id)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("%q %q on %q = %q, %v; want %q, %v", tc.match, tc.replace, tc.id, got, ok, tc.want, tc.ok)
 		}
 	}
 }

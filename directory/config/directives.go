@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -69,6 +70,8 @@ func init() {
 		"dbnosync":                   {fn: func(l *loader, d *dir) { l.db.DBNoSync = true }, scope: scopeDB, min: 0, max: 0},
 		"maxsize":                    {fn: (*loader).maxsize, scope: scopeDB, min: 1, max: 1},
 		"mode":                       {fn: (*loader).mode, scope: scopeDB, min: 1, max: 1},
+		"authz-regexp":               {fn: (*loader).authzRegexp, min: 0, max: -1},
+		"sasl-regexp":                {fn: (*loader).authzRegexp, min: 0, max: -1},
 
 		"tlscertificatefile":    tlsFile(func(t *TLS, v string) { t.CertificateFile = v }),
 		"tlscertificatekeyfile": tlsFile(func(t *TLS, v string) { t.CertificateKeyFile = v }),
@@ -749,4 +752,26 @@ func (l *loader) tlsCRLCheck(d *dir) {
 	default:
 		l.errf(d.file, d.line(0), "TLSCRLCheck: want none, peer or all, got %q", d.arg(0))
 	}
+}
+
+// authzRegexp is authz-regexp (sasl-regexp) <match> <replace>. Like slapd
+// it may appear anywhere (inside a database section too) and applies to
+// the whole server.
+func (l *loader) authzRegexp(d *dir) {
+	switch {
+	case len(d.args) < 2:
+		l.errf(d.file, d.ll.line, "%s: missing <regexp> <DN> argument (want %s <match> <replace>)", d.kw, d.kw)
+		return
+	case len(d.args) > 2:
+		l.errf(d.file, d.line(2), "%s: extra argument %q after <regexp> <DN>", d.kw, d.arg(2))
+		return
+	}
+	re, err := regexp.Compile("(?i)" + d.arg(0))
+	if err != nil {
+		l.errf(d.file, d.line(0), "%s: bad regular expression %q: %s", d.kw, d.arg(0), strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+		return
+	}
+	re.Longest()
+	l.cfg.AuthzRegexps = append(l.cfg.AuthzRegexps, AuthzRegexp{
+		Match: d.arg(0), Replace: d.arg(1), Regexp: re, File: d.file, Line: d.ll.line})
 }

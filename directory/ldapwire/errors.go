@@ -18,7 +18,23 @@ var (
 	// does not allow (unknown scope, derefAliases or modify operation,
 	// negative limit).
 	ErrInvalidField = errors.New("invalid field value")
+	// ErrBadMessageID: the messageID is not an INTEGER of at most four
+	// octets in 0..maxInt. It comes with ErrBadValue (or the framing
+	// error) and is always Fatal. slapd closes such a connection without
+	// a Notice of Disconnection: it cannot tell which message it read.
+	ErrBadMessageID = errors.New("bad messageID")
+	// ErrFilterDepth: a filter (of a search or an assertion control) is
+	// nested more than SlapdMaxFilterDepth levels. It comes with ErrLimit
+	// and is Fatal: slapd sends a Notice of Disconnection (protocolError,
+	// "filter nested too deeply") and closes the connection. (Nesting
+	// beyond the Decoder's MaxFilterDepth but within SlapdMaxFilterDepth
+	// is a non-fatal ErrLimit: adminLimitExceeded.)
+	ErrFilterDepth = errors.New("filter nested too deeply")
 )
+
+// SlapdMaxFilterDepth is the deepest filter nesting slapd 2.5 decodes:
+// 1000 levels of and/or/not around an item; one more and it disconnects.
+const SlapdMaxFilterDepth = 1000
 
 // Error is a request that could not be decoded.
 //

@@ -2,6 +2,7 @@ package ldapwire
 
 import (
 	"bytes"
+	"fmt"
 	"unicode/utf8"
 )
 
@@ -55,6 +56,42 @@ func (d *Decoder) DecodeFilter(b []byte, f *Filter) error {
 	return s.filter(f, b)
 }
 
+// compositeDepth returns the nesting of and/or/not in the contents b of
+// an and/or/not filter, counting that filter (1 when it holds none),
+// looking no deeper than limit levels (it then returns limit+1). It stops
+// at the first element that is not well formed. Its stack holds one
+// slice per level: at most limit+1.
+func compositeDepth(b []byte, limit int) int {
+	if limit < 1 {
+		return limit + 1
+	}
+	stack := [][]byte{b}
+	best := 1
+	for len(stack) > 0 {
+		top := &stack[len(stack)-1]
+		if len(*top) == 0 {
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		t, v, r, err := tlv(*top)
+		if err != nil {
+			return best
+		}
+		*top = r
+		switch t {
+		case TagFilterAnd, TagFilterOr, TagFilterNot:
+			stack = append(stack, v)
+			if len(stack) > best {
+				best = len(stack)
+				if best > limit {
+					return best
+				}
+			}
+		}
+	}
+	return best
+}
+
 // filter decodes b, which must hold exactly one Filter element, into f. It
 // uses an explicit stack: nesting costs no goroutine stack.
 func (s *state) filter(f *Filter, b []byte) error {
@@ -93,6 +130,10 @@ func (s *state) filterNodes(nodes []FilterNode, st []filterFrame, b []byte) ([]F
 		switch t {
 		case TagFilterAnd, TagFilterOr, TagFilterNot:
 			if len(st) > maxDepth {
+				if len(st)-1+compositeDepth(v, SlapdMaxFilterDepth+1-len(st)) > SlapdMaxFilterDepth {
+					return nodes, st, &Error{ID: s.m.ID, Op: s.m.Op, Fatal: true, Code: ProtocolError,
+						Msg: "filter nested too deeply", Err: fmt.Errorf("%w: %w", ErrFilterDepth, ErrLimit)}
+				}
 				return nodes, st, s.limit("filter nested too deeply")
 			}
 			nodes = append(nodes, FilterNode{Kind: FilterKind(t & 0x1f)})

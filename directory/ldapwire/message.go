@@ -1,5 +1,7 @@
 package ldapwire
 
+import "fmt"
+
 // Control is a request or response control (RFC 4511 section 4.1.11).
 type Control struct {
 	Type     []byte // controlType (an LDAPOID)
@@ -317,12 +319,22 @@ func (d *Decoder) Decode(pdu []byte, m *Message) error {
 	if len(rest) != 0 {
 		return s.fail(ErrTrailingData, "after LDAPMessage")
 	}
-	id, b, err := s.int(body, TagInteger, "messageID")
+	// slapd reads the messageID as a C int of at most four octets
+	// (longer encodings, even of small values, end the connection); it
+	// takes negative IDs, which RFC 4511 does not allow and hostdir
+	// refuses.
+	idv, b, err := s.elem(body, TagInteger, "messageID")
 	if err != nil {
-		return err
+		e := err.(*Error)
+		e.Err = fmt.Errorf("%w: %w", ErrBadMessageID, e.Err)
+		return e
 	}
-	if id < 0 {
-		return s.fail(ErrBadValue, "messageID")
+	id, err := parseInt(idv)
+	if err == nil && (id < 0 || len(idv) > 4) {
+		err = ErrBadValue
+	}
+	if err != nil {
+		return &Error{Fatal: true, Code: ProtocolError, Msg: "messageID: " + err.Error(), Err: fmt.Errorf("%w: %w", ErrBadMessageID, err)}
 	}
 	m.ID = id
 	t, op, b, err := tlv(b)
@@ -364,12 +376,14 @@ func (d *Decoder) Decode(pdu []byte, m *Message) error {
 	case OpCompareRequest:
 		return s.compare(op)
 	case OpAbandonRequest:
-		x, err := parseInt(op)
-		if err == nil && x < 0 {
-			err = ErrBadValue
-		}
-		if err != nil {
-			return s.fail(err, "AbandonRequest")
+		// As slapd: an empty INTEGER is 0, and a negative ID (which no
+		// operation has) is taken; both abandon nothing.
+		x := int32(0)
+		if len(op) > 0 {
+			var err error
+			if x, err = parseInt(op); err != nil {
+				return s.fail(err, "AbandonRequest")
+			}
 		}
 		m.Abandon = x
 		return nil
