@@ -133,11 +133,19 @@ func (d *LDAP) timeout(ctx context.Context) time.Duration {
 	return t
 }
 
-// connect returns the open connection or opens one. Called with d.mu held.
-func (d *LDAP) connect(ctx context.Context) (*ldap.Conn, error) {
+// connect returns the open connection or opens one; reused says it was
+// open before. Called with d.mu held.
+func (d *LDAP) connect(ctx context.Context) (c *ldap.Conn, reused bool, err error) {
 	if d.conn != nil && !d.conn.IsClosing() {
-		return d.conn, nil
+		return d.conn, true, nil
 	}
+	c, err = d.open(ctx)
+	return c, false, err
+}
+
+// open dials the URIs in turn and keeps the first connection that works.
+// Called with d.mu held.
+func (d *LDAP) open(ctx context.Context) (*ldap.Conn, error) {
 	d.conn = nil
 	if len(d.URIs) == 0 {
 		return nil, fmt.Errorf("%w: no LDAP URI configured", ErrDirectory)
@@ -190,14 +198,41 @@ func (d *LDAP) dial(ctx context.Context, uri string) (*ldap.Conn, error) {
 }
 
 // search runs one search, connecting first if needed. A failed operation
-// drops the connection, so the next call starts afresh.
+// drops the connection, so the next call starts afresh. A network error
+// on a connection opened by an earlier call (the server restarted, or a
+// firewall dropped the idle connection: what a long-running LMTP server
+// meets) is retried once on a new connection.
 func (d *LDAP) search(ctx context.Context, base string, scope int, filter string, attrs []string) ([]*ldap.Entry, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	c, err := d.connect(ctx)
+	c, reused, err := d.connect(ctx)
 	if err != nil {
 		return nil, err
 	}
+	entries, err := d.searchOn(ctx, c, base, scope, filter, attrs)
+	if err != nil && reused && ctx.Err() == nil && connectionLost(err) {
+		if c, err = d.open(ctx); err != nil {
+			return nil, err
+		}
+		entries, err = d.searchOn(ctx, c, base, scope, filter, attrs)
+	}
+	return entries, err
+}
+
+// connectionLost reports whether a search failed because the connection
+// broke (no answer from the server, no time-out) rather than with a
+// result the server sent.
+func connectionLost(err error) bool {
+	if strings.Contains(err.Error(), "timed out") {
+		return false
+	}
+	var le *ldap.Error
+	return !errors.As(err, &le) || le.ResultCode == ldap.ErrorNetwork
+}
+
+// searchOn runs one search on c; on failure it closes c and forgets it.
+// Called with d.mu held.
+func (d *LDAP) searchOn(ctx context.Context, c *ldap.Conn, base string, scope int, filter string, attrs []string) ([]*ldap.Entry, error) {
 	t := d.timeout(ctx)
 	c.SetTimeout(t)
 	secs := int(t / time.Second)

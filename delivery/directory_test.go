@@ -3,10 +3,12 @@ package delivery
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -125,5 +127,77 @@ func TestLDAPServerGone(t *testing.T) {
 	tr.Slapd.Stop()
 	if _, err := d.Domain(testContext(t), "example.com"); !errors.Is(err, ErrDirectory) {
 		t.Fatalf("after stop: %v", err)
+	}
+}
+
+// dropProxy forwards TCP connections to target and can cut them all, as a
+// directory restart or a firewall dropping idle connections does.
+type dropProxy struct {
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	conns  []net.Conn
+}
+
+func startDropProxy(t *testing.T, target string) *dropProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &dropProxy{ln: ln, target: target}
+	t.Cleanup(func() { ln.Close(); p.drop() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, s)
+			p.mu.Unlock()
+			go func() { io.Copy(s, c); s.Close() }()
+			go func() { io.Copy(c, s); c.Close() }()
+		}
+	}()
+	return p
+}
+
+func (p *dropProxy) url() string { return "ldap://" + p.ln.Addr().String() + "/" }
+
+// drop closes every forwarded connection; new ones are still accepted.
+func (p *dropProxy) drop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+// TestLDAPReconnect: a lookup right after the directory dropped the
+// connection the previous lookups used succeeds on a new connection, so a
+// long-running agent (the LMTP server) does not defer mail after a
+// directory restart.
+func TestLDAPReconnect(t *testing.T) {
+	tr := startTree(t, false)
+	proxy := startDropProxy(t, strings.TrimSuffix(strings.TrimPrefix(tr.Slapd.URL, "ldap://"), "/"))
+	c := DefaultConfig()
+	c.LDAP = []string{proxy.url()}
+	d, err := NewLDAP(&c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	for i := 0; i < 20; i++ {
+		if ok, err := d.Domain(testContext(t), "example.com"); err != nil || !ok {
+			t.Fatalf("lookup %d: %v %v", i, ok, err)
+		}
+		proxy.drop()
 	}
 }
