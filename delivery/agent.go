@@ -91,6 +91,24 @@ type Envelope struct {
 	// "" when unknown. With one, each maildir gets the message exactly once
 	// however often the delivery is retried (maildir.Writer.DeliverOnce).
 	QueueID string
+	// Resolved, when not nil, is the resolution of Recipient that Verify
+	// returned a moment ago (the LMTP server resolves at RCPT time):
+	// DeliverEnvelope uses it instead of asking the directory again. It is
+	// ignored unless its Recipient is Recipient normalized.
+	Resolved *Resolution
+}
+
+// Verify resolves recipient as DeliverEnvelope would and returns the
+// resolution, or an *Error with the answer DeliverEnvelope would give
+// (e.g. 67 "5.1.1 unknown user", 75 "4.4.3 directory unavailable"). The
+// LMTP server calls it at RCPT time and passes the resolution on in
+// Envelope.Resolved.
+func (a *Agent) Verify(ctx context.Context, recipient string) (*Resolution, error) {
+	res, err := a.Resolver.Resolve(ctx, recipient)
+	if err != nil {
+		return nil, a.resolveError(ctx, recipient, err)
+	}
+	return res, nil
 }
 
 // Deliver delivers msg from sender ("" for the null sender) to recipient,
@@ -129,9 +147,12 @@ func (a *Agent) Deliver(ctx context.Context, sender, recipient string, msg []byt
 //     mailbox copies already delivered (duplicates are better than loss).
 func (a *Agent) DeliverEnvelope(ctx context.Context, env Envelope, msg []byte) error {
 	sender, recipient := env.Sender, env.Recipient
-	res, err := a.Resolver.Resolve(ctx, recipient)
-	if err != nil {
-		return a.resolveError(ctx, recipient, err)
+	res := env.Resolved
+	if res == nil || res.Recipient != NormalizeAddress(recipient) {
+		var err error
+		if res, err = a.Resolver.Resolve(ctx, recipient); err != nil {
+			return a.resolveError(ctx, recipient, err)
+		}
 	}
 	rcpt := res.Recipient
 	a.Log.Debug("resolved", "recipient", rcpt, "mailboxes", len(res.Mailboxes), "forwards", res.Forwards, "queue_id", env.QueueID)

@@ -21,7 +21,8 @@
 // with virtual(8). Forwards and copies the user's filter rules place stay
 // at least once either way.
 //
-// The pieces, usable on their own (an LMTP mode can share them):
+// The pieces, usable on their own (package hostdir/delivery/lmtp, the LMTP
+// server mode, shares them):
 //
 //   - Config: the settings, from a Postfix-style "key = value" file
 //     (ParseConfig, Config.Apply) and command-line flags (Config.Set).

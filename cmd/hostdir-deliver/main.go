@@ -10,6 +10,17 @@
 // agent is killed after writing a message, Postfix's retry does not store
 // a second copy.
 //
+// As a long-running LMTP server (RFC 2033), one process and one directory
+// connection for all deliveries instead of a process per recipient:
+//
+//	hostdir-deliver lmtp -listen unix:/var/spool/postfix/private/hostdir-lmtp \
+//	  -socket-owner postfix -user vmail -c /etc/hostdir/hostdir-deliver.cf
+//
+// with virtual_transport = lmtp:unix:private/hostdir-lmtp in main.cf (see
+// examples/postfix/main.cf.lmtp and package hostdir/delivery/lmtp). It runs
+// until SIGTERM or SIGINT, letting transactions in progress finish, and
+// logs one line per delivery to standard error.
+//
 // For local users it replaces procmail as Postfix's mailbox_command:
 //
 //	mailbox_command = /usr/local/bin/hostdir-deliver --local
@@ -18,7 +29,7 @@
 // in the file .hostdir-filter at the top of their maildir (the same recipe
 // language, without pipes or includes). Run it without arguments for the synopsis; see package
 // hostdir/delivery for the behaviour. This file only wires the process to
-// delivery.ParseArgs and delivery.Main.
+// delivery.ParseArgs and delivery.Main (lmtp.Main for the server mode).
 package main
 
 import (
@@ -29,6 +40,7 @@ import (
 	"syscall"
 
 	"hostdir/delivery"
+	"hostdir/delivery/lmtp"
 )
 
 func main() {
@@ -38,6 +50,10 @@ func main() {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	if lmtp.IsCommand(args) {
+		// The LMTP server mode: hostdir-deliver lmtp -listen ADDR ...
+		return lmtp.Main(ctx, args[1:], stdout, stderr)
+	}
 	if delivery.IsLocal(args) {
 		// Postfix's mailbox_command for local users, in place of procmail.
 		return delivery.LocalCommand(ctx, args, stdin, stdout, stderr)

@@ -15,19 +15,25 @@ import (
 // all b.N are in alice's maildir. "agent" delivers with hostdir-deliver
 // through the pipe transport (one process per message), "virtual" with
 // Postfix's own virtual(8); both use the HOWTO's LDAP maps against the same
-// slapd. The ratio agent/virtual is logged at the end.
+// slapd. "lmtp" delivers with one long-running hostdir-deliver lmtp server
+// through Postfix's lmtp(8) client. The ratios agent/virtual and
+// lmtp/virtual (all measured in the same run) are printed at the end.
 func BenchmarkPostfixDelivery(b *testing.B) {
 	requireTools(b, peers.SmtpSourcePath)
 	slapd := startTree(b)
 	work := peers.SharedDir(b, "hostdir-bench-")
 	agent := buildAgent(b, work, "./cmd/hostdir-deliver")
 	rates := map[string]float64{}
-	for _, mode := range []string{peers.TransportAgent, peers.TransportVirtual} {
+	for _, mode := range []string{peers.TransportAgent, peers.TransportVirtual, peers.TransportLMTP} {
 		dir := peers.SharedDir(b, "hostdir-bench-"+mode+"-")
 		st := startStack(b, mode, slapd, dir, stackOptions{Agent: agent,
 			// Bounded like a production system; the defaults allow 100
 			// processes, far more than 2 CPUs can use.
 			MainCF: []string{"default_process_limit = 20"}})
+		if mode == peers.TransportLMTP {
+			// One long-running server instead of a process per message.
+			startLMTPServer(b, agent, st)
+		}
 		box := filepath.Join(st.MailboxBase, "example.com", "alice")
 		b.Run(mode, func(b *testing.B) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
@@ -59,5 +65,8 @@ func BenchmarkPostfixDelivery(b *testing.B) {
 		fmt.Printf("BenchmarkPostfixDelivery: deliveries/s agent %.0f, virtual %.0f, ratio agent/virtual %.2f\n",
 			rates[peers.TransportAgent], rates[peers.TransportVirtual],
 			rates[peers.TransportAgent]/rates[peers.TransportVirtual])
+		fmt.Printf("BenchmarkPostfixDelivery: deliveries/s lmtp %.0f, virtual %.0f, ratio lmtp/virtual %.2f, lmtp/agent %.2f\n",
+			rates[peers.TransportLMTP], rates[peers.TransportVirtual],
+			rates[peers.TransportLMTP]/rates[peers.TransportVirtual], rates[peers.TransportLMTP]/rates[peers.TransportAgent])
 	}
 }

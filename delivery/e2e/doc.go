@@ -20,8 +20,15 @@
 //     real binary at its system calls), then checks that new/ holds a
 //     complete message or none and that Postfix's retry, which passes
 //     -q ${queue_id}, leaves exactly one copy in new/ and nothing in tmp/.
+//   - TestLMTPCases sends the same cases through Postfix's lmtp(8) client
+//     to a running `hostdir-deliver lmtp` server (unix socket owned by
+//     postfix, server running as vmail); TestLMTPDirectory lets the server
+//     decide alone (no virtual maps in Postfix): unknown users bounce with
+//     550 5.1.1, a directory outage defers with 451 4.4.3 and the retry
+//     after it delivers exactly one copy.
 //   - BenchmarkPostfixDelivery measures deliveries per second through the
-//     same Postfix with smtp-source, agent against virtual(8).
+//     same Postfix with smtp-source: the pipe agent and the LMTP server
+//     against virtual(8), as ratios from the same run.
 //
 // Everything is skipped when the Debian programs are missing or the tests
 // do not run as root, unless CI=true (then it fails).

@@ -92,6 +92,8 @@ type stack struct {
 	Work string
 	// AgentConfig is the agent's -c file.
 	AgentConfig string
+	// LMTP is the LMTP server address (peers.TransportLMTP only).
+	LMTP string
 }
 
 // stackOptions tune startStack.
@@ -100,6 +102,10 @@ type stackOptions struct {
 	Agent string
 	// MainCF lines are added to main.cf.
 	MainCF []string
+	// LMTP is the LMTP server address of peers.TransportLMTP (Postfix
+	// syntax, e.g. "unix:/path"); default WORK/lmtp.sock. The server
+	// itself is started by startLMTPServer.
+	LMTP string
 }
 
 // startStack starts an smtp-sink and a Postfix in the given mode
@@ -118,7 +124,15 @@ func startStack(t testing.TB, mode string, slapd *peers.Slapd, work string, opts
 		RelayHost:   s.Sink.RelayHost(),
 		MainCF:      opts.MainCF,
 	}
-	if mode != peers.TransportVirtual {
+	switch mode {
+	case peers.TransportVirtual:
+	case peers.TransportLMTP:
+		popts.LMTP = opts.LMTP
+		if popts.LMTP == "" {
+			popts.LMTP = "unix:" + filepath.Join(work, "lmtp.sock")
+		}
+		s.LMTP = popts.LMTP
+	default:
 		popts.Agent = opts.Agent
 		popts.AgentArgs = []string{"-c", s.AgentConfig}
 	}
