@@ -395,6 +395,34 @@ func (p *Postfix) Stop() {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
 	}
+	// Whatever the master left behind (it died, or a start never got as
+	// far as writing its pid file): every process of this instance.
+	killInstance(p.Dir)
+}
+
+// killInstance SIGKILLs the processes whose environment holds
+// MAIL_CONFIG=dir: the daemons of a private Postfix instance (the master
+// hands MAIL_CONFIG to each) and its commands.
+func killInstance(dir string) {
+	procs, err := os.ReadDir("/proc")
+	if err != nil {
+		return
+	}
+	want := []byte("MAIL_CONFIG=" + dir + "\x00")
+	self := os.Getpid()
+	for _, e := range procs {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == self {
+			continue
+		}
+		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+		if err != nil {
+			continue
+		}
+		if bytes.HasPrefix(env, want) || bytes.Contains(env, append([]byte{0}, want...)) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
 }
 
 // Logs returns the mail log written so far.
@@ -561,7 +589,13 @@ timeout = 10
 	return nil
 }
 
-// MainCF returns the generated main.cf text.
+// MainCF returns the generated main.cf text. A line of Opts.MainCF whose
+// parameter the generated text already sets replaces that setting in
+// place: main.cf must name each parameter once, as every Postfix program
+// warns about a repeated one each time it starts, and a burst of such
+// warnings can wedge the private postlogd (it logs its own warning to its
+// own socket, whose queue a Linux default net.unix.max_dgram_qlen of 10
+// fills).
 func (p *Postfix) MainCF() string {
 	o := p.Opts
 	var b strings.Builder
@@ -622,10 +656,40 @@ func (p *Postfix) MainCF() string {
 		w("virtual_transport = hostdir")
 		w("hostdir_destination_recipient_limit = 1")
 	}
-	for _, l := range o.MainCF {
-		w("%s", l)
+	return mergeMainCF(b.String(), o.MainCF)
+}
+
+// mergeMainCF appends the "name = value" lines extra to the main.cf text
+// base, replacing (in place) a line of base that sets the same name.
+func mergeMainCF(base string, extra []string) string {
+	lines := strings.Split(strings.TrimSuffix(base, "\n"), "\n")
+	at := map[string]int{}
+	for i, l := range lines {
+		if name, ok := mainCFName(l); ok {
+			at[name] = i
+		}
 	}
-	return b.String()
+	for _, l := range extra {
+		if name, ok := mainCFName(l); ok {
+			if i, seen := at[name]; seen {
+				lines[i] = l
+				continue
+			}
+			at[name] = len(lines)
+		}
+		lines = append(lines, l)
+	}
+	return strings.Join(lines, "\n") + "\n"
+}
+
+// mainCFName returns the parameter name a main.cf line sets.
+func mainCFName(l string) (string, bool) {
+	if l == "" || l[0] == '#' || l[0] == ' ' || l[0] == '\t' {
+		return "", false
+	}
+	name, _, ok := strings.Cut(l, "=")
+	name = strings.TrimSpace(name)
+	return name, ok && name != ""
 }
 
 // MasterCF returns the generated master.cf text: Debian's services without

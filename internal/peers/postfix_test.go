@@ -147,3 +147,28 @@ func TestStartPostfix(t *testing.T) {
 		t.Errorf("%s not removed: %v", dir, err)
 	}
 }
+
+// TestMergeMainCF: extra settings replace the generated ones in place,
+// new ones are appended, and no parameter is named twice.
+func TestMergeMainCF(t *testing.T) {
+	base := "# generated\nrecipient_delimiter = +\nvirtual_transport = hostdir\nrelayhost = [127.0.0.1]:25\n"
+	tests := []struct {
+		name  string
+		extra []string
+		want  string
+	}{
+		{"none", nil, base},
+		{"replace", []string{"virtual_transport = virtual"},
+			"# generated\nrecipient_delimiter = +\nvirtual_transport = virtual\nrelayhost = [127.0.0.1]:25\n"},
+		{"append", []string{"default_process_limit = 20"}, base + "default_process_limit = 20\n"},
+		{"both, spacing", []string{"recipient_delimiter=-", "# note", "biff = no", "biff = yes"},
+			"# generated\nrecipient_delimiter=-\nvirtual_transport = hostdir\nrelayhost = [127.0.0.1]:25\n# note\nbiff = yes\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := mergeMainCF(base, tc.extra); got != tc.want {
+				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
+			}
+		})
+	}
+}
