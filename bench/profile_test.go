@@ -140,3 +140,27 @@ func BenchmarkHostdirLogin(b *testing.B) {
 	addr := inProcess(b, tree)
 	benchOnline(b, addr, &tree, WorkLogin, 8)
 }
+
+// BenchmarkHostdirModify1 profiles hostdir under the modify-1 workload
+// (one rootdn writer, durable commits), server in this process:
+//
+//	go test -tags profile -run '^$' -bench HostdirModify1 -benchtime 20000x -cpuprofile cpu.out ./bench
+func BenchmarkHostdirModify1(b *testing.B) {
+	tree := Tree{Domains: 100, Accounts: 100}
+	addr := inProcess(b, tree)
+	benchOnline(b, addr, &tree, WorkModify1, 1)
+}
+
+// BenchmarkHostdirModify8 is BenchmarkHostdirModify1 with 8 writers.
+func BenchmarkHostdirModify8(b *testing.B) {
+	tree := Tree{Domains: 100, Accounts: 100}
+	addr := inProcess(b, tree)
+	benchOnline(b, addr, &tree, WorkModify8, 8)
+}
+
+// BenchmarkHostdirAdd1 profiles hostdir under the add-1 workload.
+func BenchmarkHostdirAdd1(b *testing.B) {
+	tree := Tree{Domains: 100, Accounts: 100}
+	addr := inProcess(b, tree)
+	benchOnline(b, addr, &tree, WorkAdd1, 1)
+}

@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"hostdir/directory/entry"
 )
 
 // benchDB is a 100 domains x 100 accounts store shared by the benchmarks.
@@ -157,3 +159,60 @@ func cpuTime() time.Duration {
 
 func BenchmarkAdd1(b *testing.B) { benchAdd(b, 1) }
 func BenchmarkAdd8(b *testing.B) { benchAdd(b, 8) }
+
+// benchModify is the bench tool's modify workload on the store: replace
+// description and lastChange of random accounts, from writers goroutines,
+// with fsync (as in service).
+func benchModify(b *testing.B, writers int) {
+	db := openTest(b, Options{})
+	populate(b, db, 100, 100)
+	ctx := context.Background()
+	targets := make([]string, 0, 1000)
+	for i := 0; i < cap(targets); i++ {
+		targets = append(targets, ndn(b, db, fmt.Sprintf("mail=user%d@domain%d.com,%s", i%100, (i*7)%100, domainDN((i*7)%100))))
+	}
+	var next atomic.Int64
+	before := db.Stats()
+	txBefore := db.bdb.Stats().TxStats
+	cpuBefore := cpuTime()
+	b.ReportAllocs()
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	per := max(b.N/writers, 1)
+	for w := 0; w < writers; w++ {
+		wg.Go(func() {
+			for i := 0; i < per; i++ {
+				n := int(next.Add(1))
+				val := []byte(fmt.Sprint(n))
+				err := db.Modify(ctx, targets[n%len(targets)], func(e *entry.Entry) error {
+					for i := 0; i < len(e.Attrs); i++ {
+						if e.Attrs[i].Type == "description" || e.Attrs[i].Type == "lastChange" {
+							e.Attrs = append(e.Attrs[:i], e.Attrs[i+1:]...)
+							i--
+						}
+					}
+					e.Attrs = append(e.Attrs, entry.Attribute{Type: "description", Values: [][]byte{val}},
+						entry.Attribute{Type: "lastChange", Values: [][]byte{val}})
+					return nil
+				})
+				if err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	b.StopTimer()
+	st := db.Stats()
+	writes, commits := st.Writes-before.Writes, st.Commits-before.Commits
+	b.ReportMetric(float64(writes)/float64(commits), "writes/commit")
+	txAfter := db.bdb.Stats().TxStats
+	txs := txAfter.Sub(&txBefore)
+	b.ReportMetric(float64(txs.GetWrite())/float64(writes), "pages/write")
+	b.ReportMetric(float64((cpuTime()-cpuBefore).Microseconds())/float64(writes), "cpu-µs/write")
+	b.ReportMetric(float64(writes)/b.Elapsed().Seconds(), "writes/s")
+}
+
+func BenchmarkModify1(b *testing.B) { benchModify(b, 1) }
+func BenchmarkModify8(b *testing.B) { benchModify(b, 8) }

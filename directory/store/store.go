@@ -46,18 +46,21 @@
 //
 // # Writes
 //
-// Writes go through one goroutine that groups every write waiting at the
-// moment into one bbolt transaction and one fsync (group commit, no
-// artificial delay): while one commit is being synced, the next writers
-// queue up and share the next commit. Each caller gets its own result;
-// a write that fails its checks writes nothing and does not affect the
-// others in its group.
+// Writes are grouped into one bbolt transaction and one fsync (group
+// commit, leader/follower): a writer queues its operation and, if no
+// commit is running, takes the commit token and commits what is queued
+// on its own goroutine; writers that arrive while a commit is being
+// synced queue up and share the next one. A lone writer never waits for
+// companions and never hands its operation to another goroutine. Each
+// caller gets its own result; a write that fails its checks writes
+// nothing and does not affect the others in its group.
 package store
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -186,6 +189,29 @@ type Options struct {
 	InitialMmapSize int
 	// ReadOnly opens the file read-only (writes fail with bbolt's error).
 	ReadOnly bool
+	// LazyFreelistMaxSize, when positive, makes a file of at most this
+	// many bytes at Open (or a new one) skip writing bbolt's freelist at
+	// each commit (bbolt's NoFreelistSync): one page less to write and
+	// no encoding of the free page list per commit, about a sixth of the
+	// CPU of a small modify. Durability is unchanged (the freelist is
+	// derived data); the cost is at the next Open, which rebuilds the
+	// freelist by reading every page of the file: about 80 ms for 100,000
+	// entries (230 MiB) from the page cache, more from a cold disk. A
+	// larger file keeps the freelist written, so that it opens at once.
+	LazyFreelistMaxSize int64
+}
+
+// lazyFreelist decides bbolt's NoFreelistSync for Open (see
+// Options.LazyFreelistMaxSize).
+func lazyFreelist(path string, opts Options) bool {
+	if opts.LazyFreelistMaxSize <= 0 || opts.ReadOnly {
+		return false
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return errors.Is(err, os.ErrNotExist)
+	}
+	return st.Size() <= opts.LazyFreelistMaxSize
 }
 
 // DB is the bbolt implementation of Backend. It is safe for concurrent use.
@@ -200,8 +226,8 @@ type DB struct {
 	dict atomic.Pointer[dictSnap]
 
 	ops     chan *writeOp
-	closing chan struct{}
-	loopWG  sync.WaitGroup
+	lead    chan struct{} // the commit token: held by the writer committing a group
+	group   groupState    // owned by the token's holder
 	closeMu sync.RWMutex
 	closed  bool
 
@@ -272,6 +298,7 @@ func Open(path string, sc *schema.Schema, indexes []IndexSpec, opts Options) (*D
 		InitialMmapSize: opts.InitialMmapSize,
 		ReadOnly:        opts.ReadOnly,
 		FreelistType:    bolt.FreelistMapType,
+		NoFreelistSync:  lazyFreelist(path, opts),
 	}
 	bdb, err := bolt.Open(path, 0o600, bopts)
 	if err != nil {
@@ -291,10 +318,10 @@ func Open(path string, sc *schema.Schema, indexes []IndexSpec, opts Options) (*D
 		db.opts.MaxBatch = 512
 	}
 	db.ops = make(chan *writeOp, 4*db.opts.MaxBatch)
-	db.closing = make(chan struct{})
+	db.lead = make(chan struct{}, 1)
+	db.group = groupState{batch: make([]*writeOp, 0, db.opts.MaxBatch), timer: time.NewTimer(time.Hour), last: 1, wait: groupWaitMin}
+	db.group.timer.Stop()
 	db.searchers.New = func() any { return newSearcher(db) }
-	db.loopWG.Add(1)
-	go db.writeLoop()
 	return db, nil
 }
 
@@ -378,9 +405,11 @@ func (db *DB) Close() error {
 		return nil
 	}
 	db.closed = true
-	close(db.closing)
 	db.closeMu.Unlock()
-	db.loopWG.Wait()
+	// No write is queued from now on: take the commit token for good
+	// (after the group being committed, if any) and finish what is queued.
+	db.lead <- struct{}{}
+	db.drain()
 	if err := db.bdb.Close(); err != nil {
 		return fmt.Errorf("store: close: %w", err)
 	}

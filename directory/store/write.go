@@ -86,14 +86,21 @@ func (w *wtx) index(def int32) *bolt.Bucket {
 // errRetryAlone aborts a group whose operation failed after writing.
 var errRetryAlone = errors.New("store: retry alone")
 
-// submit queues fn and waits for its result. fn runs on the write loop
-// goroutine inside a write transaction shared with other writes. It must
-// return an error only before its first mutation (w.dirty false) unless
-// the error is fatal to the whole transaction.
+// submit queues fn and waits for its result. fn runs inside a write
+// transaction shared with other writes, on the goroutine of whichever
+// writer commits the group. It must return an error only before its first
+// mutation (w.dirty false) unless the error is fatal to the whole
+// transaction.
 func (db *DB) submit(ctx context.Context, fn func(w *wtx) error) error {
 	return db.submitOp(&writeOp{ctx: ctx, fn: fn, done: make(chan struct{})})
 }
 
+// submitOp queues op, then either waits for the writer that holds the
+// commit token to run it, or takes the token and commits the queued
+// writes itself (leader/follower group commit). A lone writer thus runs
+// its own transaction on its own goroutine, with no hand-off to another
+// goroutine and back; concurrent writers queue while a commit is being
+// synced and share the next one.
 func (db *DB) submitOp(op *writeOp) error {
 	if err := op.ctx.Err(); err != nil {
 		return err
@@ -110,16 +117,64 @@ func (db *DB) submitOp(op *writeOp) error {
 		db.closeMu.RUnlock()
 		return op.ctx.Err()
 	}
-	// The loop always finishes a queued op promptly (it skips ops whose
-	// context is done when it picks them up), so wait for it: returning
-	// early could report failure for a write that is then committed.
-	<-op.done
-	return op.err
+	// Once queued, op is always finished promptly (a group skips ops
+	// whose context is done when it picks them up), so wait for it:
+	// returning early could report failure for a write that is then
+	// committed.
+	for {
+		select {
+		case <-op.done:
+			return op.err
+		case db.lead <- struct{}{}:
+			db.leadUntilDone(op)
+			return op.err
+		}
+	}
 }
 
-// Group commit timing. The write loop waits for more writers to join a
-// group only while the group is smaller than the previous one: a lone
-// writer never waits; concurrent writers, who come back right after their
+// errWritePanicked is the result of writes whose group panicked.
+var errWritePanicked = errors.New("store: write panicked")
+
+// leadUntilDone commits groups until op is finished, then releases the
+// commit token. The caller holds the token. While op is not finished it
+// is in the queue (only the token's holder takes ops out), so each round
+// makes progress on it; when it is done, a waiting writer whose op is
+// still queued takes the token next. A panic (in a caller's fn) fails
+// the ops of the group and releases the token before going on up.
+func (db *DB) leadUntilDone(op *writeOp) {
+	defer func() {
+		if r := recover(); r != nil {
+			for _, o := range db.group.batch {
+				if o != nil && !isDone(o) {
+					o.err = fmt.Errorf("%w: %v", errWritePanicked, r)
+					close(o.done)
+				}
+			}
+			clear(db.group.batch)
+			db.group.batch = db.group.batch[:0]
+			<-db.lead
+			panic(r)
+		}
+	}()
+	for !isDone(op) {
+		db.commitRound()
+	}
+	<-db.lead
+}
+
+// isDone reports whether op has finished.
+func isDone(op *writeOp) bool {
+	select {
+	case <-op.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// Group commit timing. The leader waits for more writers to join a group
+// only while the group is smaller than the previous one: a lone writer
+// never waits; concurrent writers, who come back right after their
 // previous commit (through the network and the frontend), are gathered
 // into one commit. The wait is half the duration of the previous commit
 // (mostly its fsync), within [groupWaitMin, groupWaitMax]: waiting costs
@@ -129,70 +184,76 @@ const (
 	groupWaitMax = 2 * time.Millisecond
 )
 
-// writeLoop groups queued writes into transactions until Close.
-func (db *DB) writeLoop() {
-	defer db.loopWG.Done()
-	batch := make([]*writeOp, 0, db.opts.MaxBatch)
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
-	last := 1
-	wait := groupWaitMin
-	for {
-		var op *writeOp
+// groupState is the state of group commits, owned by the holder of the
+// commit token (db.lead).
+type groupState struct {
+	batch []*writeOp
+	timer *time.Timer
+	last  int           // size of the previous group
+	wait  time.Duration // longest wait for companions
+	w     *wtx          // reused by each group transaction
+}
+
+// commitRound takes the writes queued now (at least one, which must be
+// there) and commits them as one group, or runs a bulk op alone. The
+// caller holds the commit token.
+func (db *DB) commitRound() {
+	g := &db.group
+	op := <-db.ops
+	if op.bulk {
+		db.runBulk(op)
+		return
+	}
+	g.batch = append(g.batch[:0], op)
+	waiting := false
+fill:
+	for len(g.batch) < db.opts.MaxBatch {
 		select {
 		case op = <-db.ops:
-		case <-db.closing:
-			// drain what was queued before Close
-			for {
-				select {
-				case op = <-db.ops:
-					db.runOne(op)
-				default:
-					return
-				}
+		default:
+			if len(g.batch) >= g.last {
+				break fill
+			}
+			if !waiting {
+				g.timer.Reset(g.wait)
+				waiting = true
+			}
+			select {
+			case op = <-db.ops:
+			case <-g.timer.C:
+				waiting = false
+				break fill
 			}
 		}
 		if op.bulk {
+			db.runBatch(g.batch)
+			g.batch = g.batch[:0]
 			db.runBulk(op)
-			continue
+			break fill
 		}
-		batch = append(batch[:0], op)
-		waiting := false
-	fill:
-		for len(batch) < db.opts.MaxBatch {
-			select {
-			case op = <-db.ops:
-			default:
-				if len(batch) >= last {
-					break fill
-				}
-				if !waiting {
-					timer.Reset(wait)
-					waiting = true
-				}
-				select {
-				case op = <-db.ops:
-				case <-timer.C:
-					waiting = false
-					break fill
-				}
-			}
-			if op.bulk {
-				db.runBatch(batch)
-				batch = batch[:0]
-				db.runBulk(op)
-				break fill
-			}
-			batch = append(batch, op)
-		}
-		if waiting && !timer.Stop() {
-			<-timer.C
-		}
-		if len(batch) > 0 {
-			last = len(batch)
-			start := time.Now()
-			db.runBatch(batch)
-			wait = min(max(time.Since(start)/2, groupWaitMin), groupWaitMax)
+		g.batch = append(g.batch, op)
+	}
+	if waiting {
+		g.timer.Stop()
+	}
+	if len(g.batch) > 0 {
+		g.last = len(g.batch)
+		start := time.Now()
+		db.runBatch(g.batch)
+		g.wait = min(max(time.Since(start)/2, groupWaitMin), groupWaitMax)
+	}
+	clear(g.batch) // do not keep finished ops (and their entries) alive
+}
+
+// drain runs every queued op, each alone; the caller holds the commit
+// token and the DB is closed to new writes.
+func (db *DB) drain() {
+	for {
+		select {
+		case op := <-db.ops:
+			db.runOne(op)
+		default:
+			return
 		}
 	}
 }
@@ -206,13 +267,47 @@ func (db *DB) runOne(op *writeOp) {
 	db.runBatch([]*writeOp{op})
 }
 
+// maxKeptArena is the largest arena a group transaction keeps for the
+// next one; a larger one (a big group or entry) is dropped after use.
+const maxKeptArena = 1 << 20
+
+// groupWtx returns the group's wtx reset for the transaction tx. Its
+// buffers are reused from one transaction to the next: bbolt holds on to
+// the keys and values given to Put only until the transaction ends.
+func (db *DB) groupWtx(tx *bolt.Tx) *wtx {
+	w := db.group.w
+	if w == nil {
+		w = &wtx{db: db}
+		db.group.w = w
+	}
+	w.tx = tx
+	w.dirty = false
+	w.pending = nil // handed to learn after the commit
+	w.buckets = [len(w.buckets)]*bolt.Bucket{}
+	clear(w.indexes)
+	if cap(w.arena) > maxKeptArena {
+		w.arena = nil
+	}
+	w.arena = w.arena[:0]
+	return w
+}
+
+// releaseWtx drops the transaction's references held by the group's wtx.
+func (db *DB) releaseWtx(w *wtx) {
+	w.tx = nil
+	w.buckets = [len(w.buckets)]*bolt.Bucket{}
+	clear(w.indexes)
+	w.pending = nil
+}
+
 // runBatch runs ops in one transaction; on errRetryAlone each op is rerun
 // in its own transaction.
 func (db *DB) runBatch(ops []*writeOp) {
 	var pending []*attrDesc
 	ok := 0
 	err := db.bdb.Update(func(tx *bolt.Tx) error {
-		w := &wtx{db: db, tx: tx}
+		w := db.groupWtx(tx)
+		defer db.releaseWtx(w)
 		pending, ok = nil, 0
 		for _, op := range ops {
 			op.err = nil
@@ -264,8 +359,9 @@ func (db *DB) runBatch(ops []*writeOp) {
 func (db *DB) runBulk(op *writeOp) {
 	db.bdb.NoSync, db.bdb.NoGrowSync = true, true
 	defer func() { db.bdb.NoSync, db.bdb.NoGrowSync = db.opts.NoSync, db.opts.NoSync }()
+	op.err = errWritePanicked // unless fn returns
+	defer close(op.done)
 	op.err = op.fn(&wtx{db: db})
-	close(op.done)
 }
 
 // descIDs returns the description ids of attrs, creating new ones, and
