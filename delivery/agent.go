@@ -323,7 +323,7 @@ func (a *Agent) deliverMailbox(ctx context.Context, sender, queueID string, m Ma
 		}
 	}
 	a.Log.Debug("delivered", "address", m.Address, "maildir", target, "file", name)
-	if n, err := w.CleanTmp(target, TmpMaxAge); err == nil && n > 0 {
+	if n, err := cleanTmp(w, target); err == nil && n > 0 {
 		a.Log.Info("removed stale tmp files", "maildir", target, "count", n)
 	}
 	if !q.Unlimited() {
@@ -344,6 +344,16 @@ func (a *Agent) deliverMailbox(ctx context.Context, sender, queueID string, m Ma
 		}
 	}
 	return nil
+}
+
+// cleanTmp removes tmp/ files older than TmpMaxAge from the maildir dir
+// when the Writer's rate limit says it is due (at each delivery of a
+// process per message; once an hour per maildir in the LMTP server).
+func cleanTmp(w *maildir.Writer, dir string) (int, error) {
+	if !w.CleanTmpDue(dir) {
+		return 0, nil
+	}
+	return w.CleanTmp(dir, TmpMaxAge)
 }
 
 // fsError maps maildir errors to answers; all are temporary.

@@ -124,7 +124,7 @@ func (a *Agent) filterMailbox(ctx context.Context, sender string, m Mailbox, tar
 		log.Warn("filter rules not applied; delivered to the inbox", "problems", len(res.Problems))
 	}
 	log.Debug("filtered", "address", m.Address, "deliveries", len(res.Deliveries))
-	if n, err := w.CleanTmp(m.Path, TmpMaxAge); err == nil && n > 0 {
+	if n, err := cleanTmp(w, m.Path); err == nil && n > 0 {
 		a.Log.Info("removed stale tmp files", "maildir", m.Path, "count", n)
 	}
 	if !q.Unlimited() {

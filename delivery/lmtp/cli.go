@@ -8,6 +8,8 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -20,7 +22,7 @@ const Usage = `usage: hostdir-deliver lmtp -listen unix:/path|inet:host:port [-c
   [-socket-mode 0660] [-socket-owner user[:group]] [-user vmail]
   [-max-connections 100] [-max-recipients 1000] [-max-message-size BYTES]
   [-max-inflight BYTES] [-command-timeout 5m] [-data-timeout 10m]
-  [-shutdown-grace 30s] [-idempotent=true] [-v]
+  [-shutdown-grace 30s] [-idempotent=true] [-cpuprofile FILE] [-v]
   Serves LMTP until SIGTERM or SIGINT; the agent's settings come from the
   -c file and -o (timeout bounds the deliveries of one transaction).`
 
@@ -42,6 +44,10 @@ type Options struct {
 	Server *Server
 	// Verbose logs each step at debug level.
 	Verbose bool
+	// CPUProfile, when set, is a file (created before the privileges are
+	// dropped) that receives a pprof CPU profile of the whole run, written
+	// at shutdown.
+	CPUProfile string
 	// Ready, when not nil, is called with the listener's address once the
 	// server accepts connections (for tests).
 	Ready func(addr string)
@@ -75,6 +81,7 @@ func ParseArgs(args []string) (Options, error) {
 	fset.DurationVar(&o.Server.ShutdownGrace, "shutdown-grace", DefaultShutdownGrace, "time to finish transactions at shutdown")
 	fset.BoolVar(&o.Server.Idempotent, "idempotent", true, "key deliveries by the queue id in Postfix's Received field")
 	fset.BoolVar(&o.Verbose, "v", false, "log each step")
+	fset.StringVar(&o.CPUProfile, "cpuprofile", "", "write a pprof CPU profile of the run to this file")
 	if err := fset.Parse(args); err != nil {
 		return Options{}, err
 	}
@@ -150,6 +157,17 @@ func Run(ctx context.Context, o Options, stderr io.Writer) int {
 		return fail("%v", err)
 	}
 	defer ln.Close()
+	if o.CPUProfile != "" {
+		f, err := os.OpenFile(o.CPUProfile, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+		if err != nil {
+			return fail("cpuprofile: %v", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fail("cpuprofile: %v", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if o.User != "" {
 		if err := DropPrivileges(o.User); err != nil {
 			return fail("%v", err)

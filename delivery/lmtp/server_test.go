@@ -504,8 +504,9 @@ func TestMainRefusesBusyAddress(t *testing.T) {
 // TestMainServes runs the command until its context ends.
 func TestMainServes(t *testing.T) {
 	sock := t.TempDir() + "/s"
+	prof := t.TempDir() + "/cpu.prof"
 	ctx, cancel := context.WithCancel(context.Background())
-	o, err := ParseArgs([]string{"-listen", "unix:" + sock, "-o", "ldap=ldap://127.0.0.1:1", "-o", "ldap_timeout=1s"})
+	o, err := ParseArgs([]string{"-listen", "unix:" + sock, "-o", "ldap=ldap://127.0.0.1:1", "-o", "ldap_timeout=1s", "-cpuprofile", prof})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -535,5 +536,9 @@ func TestMainServes(t *testing.T) {
 	cancel()
 	if code := <-done; code != 0 {
 		t.Errorf("exit %d", code)
+	}
+	// -cpuprofile: a pprof profile (gzip data) was written at shutdown.
+	if b, err := os.ReadFile(prof); err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		t.Errorf("cpu profile %s: %d bytes, %v", prof, len(b), err)
 	}
 }

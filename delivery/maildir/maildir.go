@@ -31,10 +31,12 @@
 //  2. Otherwise remove a stale tmp/X an earlier attempt left unfinished,
 //     create tmp/X with O_EXCL, write it, fsync it, and fsync tmp/ (the
 //     name must be durable before anything refers to it).
-//  3. Create M (O_CREAT|O_EXCL, empty; hostdir-delivered/ is created on
-//     first use and its parent fsynced) and fsync hostdir-delivered/. This
-//     is the commit point: from here on the message counts as delivered
-//     and tmp/X is never removed by the writer.
+//  3. Create M as a hard link to the day's anchor, an empty file made
+//     durable before it got its name (see AnchorPrefix; an empty file of
+//     its own, O_CREAT|O_EXCL, where links are impossible; hostdir-delivered/
+//     is created on first use and its parent fsynced) and fsync
+//     hostdir-delivered/. This is the commit point: from here on the
+//     message counts as delivered and tmp/X is never removed by the writer.
 //  4. Rename tmp/X to new/`<sec>.M<usec>K<key>.<host>,S=<size>` (the time
 //     first, so readers order new mail as usual) and fsync new/ (Written).
 //
@@ -52,12 +54,17 @@
 // and the next recalculation heals it).
 //
 // Markers older than MarkerMaxAge (10 days, longer than Postfix keeps a
-// message queued) are removed after a delivery, at most once a day per
-// maildir (ExpireMarkers). Limits: a tmp/X left for more than 36 hours is
+// message queued; the markers of one day share their anchor's time, so
+// they go after 9 to 10 days) are removed after a delivery, at most once a
+// day per maildir (ExpireMarkers). Limits: a tmp/X left for more than 36 hours is
 // removed by tmp/ cleaning (CleanTmp, IMAP servers), after which a retry
 // counts the message as delivered; Postfix retries within its
 // maximal_backoff_time (about an hour by default), far sooner. Two attempts
 // with the same key must not run at once; Postfix never runs them so.
+//
+// Directory fsyncs (SyncDir) are shared by concurrent deliveries of one
+// Writer into the same directory (group commit): each caller still gets
+// the result of an fsync that began after its own change.
 //
 // All file system access goes through the FS interface so tests can inject
 // failures; OS is the real implementation.
@@ -72,6 +79,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -107,6 +115,12 @@ type Writer struct {
 	Now func() time.Time
 
 	seq atomic.Uint64 // the Q<n> counter
+
+	syncMu sync.Mutex            // guards syncs
+	syncs  map[string]*dirSyncer // directory fsyncs in progress (SyncDir)
+
+	cleanMu sync.Mutex           // guards cleaned
+	cleaned map[string]time.Time // last CleanTmpDue per maildir
 }
 
 // New returns a Writer on the real file system with the host name and
@@ -295,23 +309,6 @@ func (w *Writer) mkdir(p string) error {
 	return nil
 }
 
-// SyncDir fsyncs a directory, making the names created in it durable.
-func (w *Writer) SyncDir(dir string) error {
-	f, err := w.fs().OpenFile(dir, os.O_RDONLY, 0)
-	if err != nil {
-		return fmt.Errorf("open directory %s for fsync: %w", dir, err)
-	}
-	serr := f.Sync()
-	cerr := f.Close()
-	if serr != nil {
-		return fmt.Errorf("fsync directory %s: %w", dir, serr)
-	}
-	if cerr != nil {
-		return fmt.Errorf("close directory %s: %w", dir, cerr)
-	}
-	return nil
-}
-
 // Deliver writes the concatenation of parts as one message into the existing
 // maildir dir (see Ensure) and returns the file name in new/. The message is
 // durable when Deliver returns nil. On error nothing is left in new/ or tmp/.
@@ -420,6 +417,36 @@ func (w *Writer) CleanTmp(dir string, olderThan time.Duration) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// TmpCleanInterval is how often at most CleanTmpDue lets one Writer clean
+// the tmp/ of one maildir.
+const TmpCleanInterval = time.Hour
+
+// maxCleaned bounds the maildirs CleanTmpDue remembers.
+const maxCleaned = 10000
+
+// CleanTmpDue reports whether the tmp/ of the maildir dir is due for
+// CleanTmp: on the first call for dir, then at most once per
+// TmpCleanInterval for one Writer. A long-running process (the LMTP
+// server) thus scans each tmp/ once an hour instead of at each delivery,
+// while a process per delivery scans at each delivery as before (files
+// are only removed after 36 hours, so an hour's delay changes nothing).
+// It remembers at most 10000 maildirs; past that it forgets them all.
+func (w *Writer) CleanTmpDue(dir string) bool {
+	now := w.now()
+	w.cleanMu.Lock()
+	defer w.cleanMu.Unlock()
+	if last, ok := w.cleaned[dir]; ok {
+		if age := now.Sub(last); age >= 0 && age < TmpCleanInterval {
+			return false
+		}
+	}
+	if w.cleaned == nil || len(w.cleaned) >= maxCleaned {
+		w.cleaned = make(map[string]time.Time)
+	}
+	w.cleaned[dir] = now
+	return true
 }
 
 // IsStorageFull reports whether err means the disk or the user's file system

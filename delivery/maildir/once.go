@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -293,10 +294,39 @@ func (w *Writer) DeliverOnce(ctx context.Context, dir, key string, admit func() 
 
 // commit creates the marker of key (and MarkerDir when missing) and fsyncs
 // MarkerDir. Errors after the marker exists are errCommitted.
+//
+// The marker is a hard link to the anchor of the day (see AnchorPrefix), so
+// committing allocates no inode; when linking is impossible (a file system
+// without hard links, or the anchor has as many links as the file system
+// allows) the marker is an empty file of its own, as it always was before.
 func (w *Writer) commit(dir, key string) error {
-	fsys := w.fs()
 	mdir := filepath.Join(dir, MarkerDir)
 	marker := filepath.Join(mdir, key)
+	err := w.linkMarker(mdir, marker)
+	if err != nil && !errors.Is(err, fs.ErrExist) {
+		err = w.createMarker(mdir, marker)
+	}
+	switch {
+	case errors.Is(err, fs.ErrExist):
+		// A concurrent attempt committed the same message (same key, same
+		// bytes): go on and move whichever complete copy tmp/ holds.
+	case err != nil:
+		var ce errCommitted
+		if errors.As(err, &ce) {
+			return err
+		}
+		return fmt.Errorf("create delivery marker %s: %w", marker, err)
+	}
+	if err := w.SyncDir(mdir); err != nil {
+		return errCommitted{err}
+	}
+	return nil
+}
+
+// createMarker creates marker as an empty file of its own (and MarkerDir
+// when missing). A close error after the creation is errCommitted.
+func (w *Writer) createMarker(mdir, marker string) error {
+	fsys := w.fs()
 	f, err := fsys.OpenFile(marker, os.O_WRONLY|os.O_CREATE|os.O_EXCL, FileMode)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err := w.mkdir(mdir); err != nil {
@@ -304,19 +334,94 @@ func (w *Writer) commit(dir, key string) error {
 		}
 		f, err = fsys.OpenFile(marker, os.O_WRONLY|os.O_CREATE|os.O_EXCL, FileMode)
 	}
-	switch {
-	case errors.Is(err, fs.ErrExist):
-		// A concurrent attempt committed the same message (same key, same
-		// bytes): go on and move whichever complete copy tmp/ holds.
-	case err != nil:
-		return fmt.Errorf("create delivery marker %s: %w", marker, err)
-	default:
-		if err := f.Close(); err != nil {
-			return errCommitted{fmt.Errorf("close delivery marker %s: %w", marker, err)}
+	if err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return errCommitted{fmt.Errorf("close delivery marker %s: %w", marker, err)}
+	}
+	return nil
+}
+
+// AnchorPrefix starts the names of the anchor files in MarkerDir:
+// "anchor-<day>", day being the Unix time divided by 86400. A marker is a
+// hard link to the anchor of the day it was made, so that committing a
+// delivery allocates no inode (creating an inode costs more than a link,
+// much more on ext4 without a journal, where the allocator skips every
+// recently freed inode one by one). All markers of a day thus share the
+// anchor's modification time, its creation time: ExpireMarkers removes
+// them when it is older than MarkerMaxAge, so a marker lives between
+// MarkerMaxAge minus one day and MarkerMaxAge (9 to 10 days, still far
+// longer than Postfix keeps a message). Past anchors are removed by the
+// expiry scan (the markers keep their inode).
+//
+// An anchor is written under a temporary name "anchor-<day>.<pid>.<n>",
+// fsynced, then linked to its final name, so a marker never refers to an
+// inode that is not durable.
+const AnchorPrefix = "anchor-"
+
+// anchorDay returns the day number of t as anchors name it.
+func anchorDay(t time.Time) int64 { return t.Unix() / 86400 }
+
+// parseAnchor returns the day of an anchor's name ("anchor-<day>" or a
+// temporary "anchor-<day>.<pid>.<n>").
+func parseAnchor(name string) (int64, bool) {
+	rest, ok := strings.CutPrefix(name, AnchorPrefix)
+	if !ok {
+		return 0, false
+	}
+	if i := strings.IndexByte(rest, '.'); i >= 0 {
+		rest = rest[:i]
+	}
+	day, err := strconv.ParseInt(rest, 10, 64)
+	return day, err == nil
+}
+
+// linkMarker links marker to the anchor of the day, creating the anchor
+// (and MarkerDir) when missing. fs.ErrExist means the marker exists.
+func (w *Writer) linkMarker(mdir, marker string) error {
+	fsys := w.fs()
+	day := anchorDay(w.now())
+	anchor := filepath.Join(mdir, AnchorPrefix+strconv.FormatInt(day, 10))
+	err := fsys.Link(anchor, marker)
+	if err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	// No anchor yet today (or no MarkerDir).
+	if err := w.makeAnchor(mdir, anchor); err != nil {
+		return err
+	}
+	return fsys.Link(anchor, marker)
+}
+
+// makeAnchor creates the anchor file (durable before it has its name;
+// another attempt's anchor of the same name is as good).
+func (w *Writer) makeAnchor(mdir, anchor string) error {
+	fsys := w.fs()
+	tmp := anchor + "." + strconv.Itoa(w.PID) + "." + strconv.FormatUint(w.seq.Add(1), 10)
+	f, err := fsys.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, FileMode)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := w.mkdir(mdir); err != nil {
+			return err
+		}
+		f, err = fsys.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, FileMode)
+	}
+	if err != nil {
+		return fmt.Errorf("create anchor %s: %w", tmp, err)
+	}
+	serr := f.Sync()
+	cerr := f.Close()
+	if serr == nil && cerr == nil {
+		if err := fsys.Link(tmp, anchor); err != nil && !errors.Is(err, fs.ErrExist) {
+			serr = err
 		}
 	}
-	if err := w.SyncDir(mdir); err != nil {
-		return errCommitted{err}
+	_ = fsys.Remove(tmp)
+	if serr != nil {
+		return fmt.Errorf("anchor %s: %w", anchor, serr)
+	}
+	if cerr != nil {
+		return fmt.Errorf("anchor %s: %w", anchor, cerr)
 	}
 	return nil
 }
@@ -389,8 +494,15 @@ func (w *Writer) ExpireMarkers(dir string) (int, error) {
 		return 0, fmt.Errorf("read %s: %w", mdir, err)
 	}
 	limit := now.Add(-MarkerMaxAge)
+	today := anchorDay(now)
 	n := 0
 	for _, e := range ents {
+		if day, ok := parseAnchor(e.Name()); ok && day < today && !e.IsDir() {
+			// A past day's anchor (or a temporary one a crash left):
+			// its markers keep the inode.
+			_ = fsys.Remove(filepath.Join(mdir, e.Name()))
+			continue
+		}
 		if !ValidKey(e.Name()) || e.IsDir() {
 			continue
 		}

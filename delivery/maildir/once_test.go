@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -142,8 +143,8 @@ func TestDeliverOnce(t *testing.T) {
 	if n := dirLen(filepath.Join(dir, "tmp")); n != 0 {
 		t.Errorf("%d files left in tmp/", n)
 	}
-	if n := dirLen(filepath.Join(dir, MarkerDir)); n != 3 { // two markers and the stamp
-		t.Errorf("%d files in %s, want 3", n, MarkerDir)
+	if n := dirLen(filepath.Join(dir, MarkerDir)); n != 4 { // two markers, the anchor and the stamp
+		t.Errorf("%d files in %s, want 4", n, MarkerDir)
 	}
 }
 
@@ -465,15 +466,119 @@ func TestDeliverOnceFsyncOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	anchor := filepath.Join(dir, MarkerDir, AnchorPrefix+strconv.FormatInt(anchorDay(w.now()), 10))
 	want := []string{
 		filepath.Join(dir, "tmp", w.OnceTmpName(key, 1)),
 		filepath.Join(dir, "tmp"),
-		dir, // hostdir-delivered/ created
+		dir,    // hostdir-delivered/ created
+		anchor, // the day's anchor, under its temporary name
+		filepath.Join(dir, MarkerDir),
+		filepath.Join(dir, "new"),
+	}
+	if len(ffs.syncs) == len(want) && strings.HasPrefix(ffs.syncs[3], anchor+".") {
+		ffs.syncs[3] = anchor
+	}
+	if strings.Join(ffs.syncs, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("fsyncs = %q, want %q (then %s)", ffs.syncs, want, name)
+	}
+	// The next delivery of the day links to the anchor: no anchor fsync.
+	ffs.syncs = nil
+	msg2 := []byte("y")
+	key2 := OnceKey("Q2", "a@b", dir, msg2)
+	if _, _, err := w.DeliverOnce(context.Background(), dir, key2, nil, msg2); err != nil {
+		t.Fatal(err)
+	}
+	want = []string{
+		filepath.Join(dir, "tmp", w.OnceTmpName(key2, 1)),
+		filepath.Join(dir, "tmp"),
 		filepath.Join(dir, MarkerDir),
 		filepath.Join(dir, "new"),
 	}
 	if strings.Join(ffs.syncs, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("fsyncs = %q, want %q (then %s)", ffs.syncs, want, name)
+		t.Fatalf("second delivery: fsyncs = %q, want %q", ffs.syncs, want)
+	}
+}
+
+// TestDeliverOnceMarkerLinks checks that markers are hard links to the
+// day's anchor, that a marker is a file of its own when linking fails
+// (EMLINK: the anchor has too many links), and that the expiry scan goes
+// by the anchor's time and removes past anchors.
+func TestDeliverOnceMarkerLinks(t *testing.T) {
+	w, dir := onceMaildir(t)
+	now := time.Now()
+	w.Now = func() time.Time { return now }
+	mdir := filepath.Join(dir, MarkerDir)
+	anchor := filepath.Join(mdir, AnchorPrefix+strconv.FormatInt(anchorDay(now), 10))
+	ino := func(p string) (uint64, uint64) {
+		t.Helper()
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := fi.Sys().(*syscall.Stat_t)
+		return st.Ino, uint64(st.Nlink)
+	}
+	deliver := func(q string) string {
+		t.Helper()
+		msg := []byte("Subject: " + q + "\n\nbody\n")
+		key := OnceKey(q, "a@b", dir, msg)
+		if _, out, err := w.DeliverOnce(context.Background(), dir, key, nil, msg); err != nil || out != Written {
+			t.Fatalf("DeliverOnce %s: %v %v", q, out, err)
+		}
+		return key
+	}
+	k1, k2 := deliver("Q1"), deliver("Q2")
+	ai, an := ino(anchor)
+	for _, k := range []string{k1, k2} {
+		if i, _ := ino(filepath.Join(mdir, k)); i != ai {
+			t.Errorf("marker %s is not a link to the anchor", k)
+		}
+	}
+	if an != 3 {
+		t.Errorf("anchor has %d links, want 3", an)
+	}
+	// No temporary anchor is left.
+	ents, _ := os.ReadDir(mdir)
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), anchor+".") {
+			t.Errorf("temporary anchor %s left", e.Name())
+		}
+	}
+	// Linking impossible: a marker of its own.
+	w.FS = &faultFS{op: "link", match: "/" + MarkerDir + "/", err: syscall.EMLINK}
+	k3 := deliver("Q3")
+	w.FS = OS{}
+	if i, n := ino(filepath.Join(mdir, k3)); i == ai || n != 1 {
+		t.Errorf("marker after EMLINK: inode %d (anchor %d), %d links", i, ai, n)
+	}
+	if ok, err := w.Committed(dir, k3); err != nil || !ok {
+		t.Errorf("Committed(k3) = %v %v", ok, err)
+	}
+	// Eleven days later the anchor's markers expire together; the past
+	// anchor and a temporary one a crash left are removed.
+	old := now.Add(-MarkerMaxAge - 24*time.Hour)
+	for _, p := range []string{anchor, filepath.Join(mdir, k3)} {
+		if err := os.Chtimes(p, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stale := anchor + ".1.2"
+	if err := os.WriteFile(stale, nil, FileMode); err != nil {
+		t.Fatal(err)
+	}
+	w.Now = func() time.Time { return now.Add(2 * 24 * time.Hour) }
+	_ = os.Remove(filepath.Join(mdir, MarkerStamp))
+	n, err := w.ExpireMarkers(dir)
+	if err != nil || n != 3 {
+		t.Fatalf("ExpireMarkers = %d, %v; want 3", n, err)
+	}
+	ents, _ = os.ReadDir(mdir)
+	if len(ents) != 1 || ents[0].Name() != MarkerStamp {
+		var names []string
+		for _, e := range ents {
+			names = append(names, e.Name())
+		}
+		t.Errorf("left in %s: %q, want only %s", MarkerDir, names, MarkerStamp)
 	}
 }
 
