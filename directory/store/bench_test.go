@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"hostdir/directory/entry"
 )
 
@@ -113,9 +115,7 @@ func benchAdd(b *testing.B, writers int) {
 	populate(b, db, 100, 100)
 	ctx := context.Background()
 	var next atomic.Int64
-	before := db.Stats()
-	txBefore := db.bdb.Stats().TxStats
-	cpuBefore := cpuTime()
+	m := startWriteMetrics(db)
 	b.ReportAllocs()
 	b.ResetTimer()
 	var wg sync.WaitGroup
@@ -138,14 +138,7 @@ func benchAdd(b *testing.B, writers int) {
 	}
 	wg.Wait()
 	b.StopTimer()
-	st := db.Stats()
-	writes, commits := st.Writes-before.Writes, st.Commits-before.Commits
-	b.ReportMetric(float64(writes)/float64(commits), "writes/commit")
-	txAfter := db.bdb.Stats().TxStats
-	txs := txAfter.Sub(&txBefore)
-	b.ReportMetric(float64(txs.GetWrite())/float64(writes), "pages/write")
-	b.ReportMetric(float64((cpuTime()-cpuBefore).Microseconds())/float64(writes), "cpu-µs/write")
-	b.ReportMetric(float64(writes)/b.Elapsed().Seconds(), "writes/s")
+	m.report(b)
 }
 
 // cpuTime returns the process's user+system CPU time.
@@ -172,9 +165,7 @@ func benchModify(b *testing.B, writers int) {
 		targets = append(targets, ndn(b, db, fmt.Sprintf("mail=user%d@domain%d.com,%s", i%100, (i*7)%100, domainDN((i*7)%100))))
 	}
 	var next atomic.Int64
-	before := db.Stats()
-	txBefore := db.bdb.Stats().TxStats
-	cpuBefore := cpuTime()
+	m := startWriteMetrics(db)
 	b.ReportAllocs()
 	b.ResetTimer()
 	var wg sync.WaitGroup
@@ -204,15 +195,32 @@ func benchModify(b *testing.B, writers int) {
 	}
 	wg.Wait()
 	b.StopTimer()
-	st := db.Stats()
-	writes, commits := st.Writes-before.Writes, st.Commits-before.Commits
-	b.ReportMetric(float64(writes)/float64(commits), "writes/commit")
-	txAfter := db.bdb.Stats().TxStats
-	txs := txAfter.Sub(&txBefore)
-	b.ReportMetric(float64(txs.GetWrite())/float64(writes), "pages/write")
-	b.ReportMetric(float64((cpuTime()-cpuBefore).Microseconds())/float64(writes), "cpu-µs/write")
-	b.ReportMetric(float64(writes)/b.Elapsed().Seconds(), "writes/s")
+	m.report(b)
 }
 
 func BenchmarkModify1(b *testing.B) { benchModify(b, 1) }
 func BenchmarkModify8(b *testing.B) { benchModify(b, 8) }
+
+// writeMetrics holds the counters a write benchmark starts from.
+type writeMetrics struct {
+	db     *DB
+	before Stats
+	tx     bolt.TxStats
+	cpu    time.Duration
+}
+
+func startWriteMetrics(db *DB) *writeMetrics {
+	return &writeMetrics{db: db, before: db.Stats(), tx: db.bdb.Stats().TxStats, cpu: cpuTime()}
+}
+
+// report adds writes/commit, pages/write, cpu-µs/write and writes/s.
+func (m *writeMetrics) report(b *testing.B) {
+	st := m.db.Stats()
+	writes, commits := st.Writes-m.before.Writes, st.Commits-m.before.Commits
+	b.ReportMetric(float64(writes)/float64(commits), "writes/commit")
+	txAfter := m.db.bdb.Stats().TxStats
+	txs := txAfter.Sub(&m.tx)
+	b.ReportMetric(float64(txs.GetWrite())/float64(writes), "pages/write")
+	b.ReportMetric(float64((cpuTime()-m.cpu).Microseconds())/float64(writes), "cpu-µs/write")
+	b.ReportMetric(float64(writes)/b.Elapsed().Seconds(), "writes/s")
+}
