@@ -30,14 +30,8 @@ func (s *Server) add(op *operation) {
 	if s.stats {
 		op.logDN("ADD", r.Entry)
 	}
-	ctl, e := s.parseControls(op)
-	if e != nil {
-		op.sendResult(e.code, "", e.msg)
-		return
-	}
-	pretty, ndn, e := s.parseDN(r.Entry)
-	if e != nil {
-		op.sendResult(e.code, "", e.msg)
+	ctl, pretty, ndn, ok := s.parseTarget(op, r.Entry)
+	if !ok {
 		return
 	}
 	switch ndn {

@@ -23,14 +23,8 @@ func (s *Server) compare(op *operation) {
 		b = append(b, r.Attr...)
 		op.writeLine(append(b, '"'))
 	}
-	ctl, e := s.parseControls(op)
-	if e != nil {
-		op.sendResult(e.code, "", e.msg)
-		return
-	}
-	_, ndn, e := s.parseDN(r.Entry)
-	if e != nil {
-		op.sendResult(e.code, "", e.msg)
+	ctl, _, ndn, ok := s.parseTarget(op, r.Entry)
+	if !ok {
 		return
 	}
 	desc := string(r.Attr)

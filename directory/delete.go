@@ -20,14 +20,8 @@ func (s *Server) delete(op *operation) {
 	if s.stats {
 		op.logDN("DEL", op.msg.Del)
 	}
-	ctl, e := s.parseControls(op)
-	if e != nil {
-		op.sendResult(e.code, "", e.msg)
-		return
-	}
-	_, ndn, e := s.parseDN(op.msg.Del)
-	if e != nil {
-		op.sendResult(e.code, "", e.msg)
+	ctl, _, ndn, ok := s.parseTarget(op, op.msg.Del)
+	if !ok {
 		return
 	}
 	if ndn == "" || ndn == s.subschemaNDN() {

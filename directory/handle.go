@@ -194,6 +194,21 @@ func (s *Server) parseDN(b []byte) (pretty, ndn string, e *ldapError) {
 	return p, n, nil
 }
 
+// parseTarget parses the controls of op and the DN b it names (as parseControls
+// and parseDN), in slapd's order; on an error it answers op and ok is
+// false. The update and compare handlers start with it.
+func (s *Server) parseTarget(op *operation, b []byte) (ctl opControls, pretty, ndn string, ok bool) {
+	ctl, e := s.parseControls(op)
+	if e == nil {
+		pretty, ndn, e = s.parseDN(b)
+	}
+	if e != nil {
+		op.sendResult(e.code, "", e.msg)
+		return ctl, "", "", false
+	}
+	return ctl, pretty, ndn, true
+}
+
 // parseBase is parseDN with a per-connection cache of the last base.
 func (c *conn) parseBase(b []byte) (pretty, ndn string, e *ldapError) {
 	c.baseMu.Lock()

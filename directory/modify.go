@@ -42,14 +42,8 @@ func (s *Server) modify(op *operation) {
 		}
 		op.writeLine(b)
 	}
-	ctl, e := s.parseControls(op)
-	if e != nil {
-		op.sendResult(e.code, "", e.msg)
-		return
-	}
-	_, ndn, e := s.parseDN(r.Object)
-	if e != nil {
-		op.sendResult(e.code, "", e.msg)
+	ctl, _, ndn, ok := s.parseTarget(op, r.Object)
+	if !ok {
 		return
 	}
 	switch ndn {

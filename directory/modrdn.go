@@ -31,14 +31,8 @@ func (s *Server) modrdn(op *operation) {
 	if s.stats {
 		op.logDN("MODRDN", r.Entry)
 	}
-	ctl, e := s.parseControls(op)
-	if e != nil {
-		op.sendResult(e.code, "", e.msg)
-		return
-	}
-	_, ndn, e := s.parseDN(r.Entry)
-	if e != nil {
-		op.sendResult(e.code, "", e.msg)
+	ctl, _, ndn, ok := s.parseTarget(op, r.Entry)
+	if !ok {
 		return
 	}
 	rdnDN, err := dn.Parse(string(r.NewRDN))
