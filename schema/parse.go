@@ -427,6 +427,26 @@ func (p *descParser) oids() ([]string, error) {
 	return nil, p.fail("Expecting a name")
 }
 
+// keyword reads the option keyword of a description at the current token,
+// upper-cased; done is set at the closing parenthesis. A keyword seen
+// before (X- extensions excepted) is "Duplicate option".
+func (p *descParser) keyword(seen map[string]bool) (kw string, done bool, err error) {
+	if p.tok.kind == tokRParen {
+		return "", true, nil
+	}
+	if p.tok.kind != tokWord {
+		return "", false, p.fail("Unexpected token")
+	}
+	kw = strings.ToUpper(p.tok.val)
+	if !strings.HasPrefix(kw, "X-") {
+		if seen[kw] {
+			return "", false, p.fail("Duplicate option")
+		}
+		seen[kw] = true
+	}
+	return kw, false, nil
+}
+
 // flag consumes a keyword with no argument.
 func (p *descParser) flag(set *bool) error {
 	if *set {
@@ -458,18 +478,12 @@ func parseAttributeType(s string) (*rawAttr, error) {
 	a := &rawAttr{oid: oid}
 	seen := map[string]bool{}
 	for {
-		if p.tok.kind == tokRParen {
+		kw, done, err := p.keyword(seen)
+		if err != nil {
+			return nil, err
+		}
+		if done {
 			return a, nil
-		}
-		if p.tok.kind != tokWord {
-			return nil, p.fail("Unexpected token")
-		}
-		kw := strings.ToUpper(p.tok.val)
-		if !strings.HasPrefix(kw, "X-") {
-			if seen[kw] {
-				return nil, p.fail("Duplicate option")
-			}
-			seen[kw] = true
 		}
 		switch kw {
 		case "NAME":
@@ -569,18 +583,12 @@ func parseObjectClass(s string) (*rawClass, error) {
 	seen := map[string]bool{}
 	kindSet := false
 	for {
-		if p.tok.kind == tokRParen {
+		kw, done, err := p.keyword(seen)
+		if err != nil {
+			return nil, err
+		}
+		if done {
 			return c, nil
-		}
-		if p.tok.kind != tokWord {
-			return nil, p.fail("Unexpected token")
-		}
-		kw := strings.ToUpper(p.tok.val)
-		if !strings.HasPrefix(kw, "X-") {
-			if seen[kw] {
-				return nil, p.fail("Duplicate option")
-			}
-			seen[kw] = true
 		}
 		switch kw {
 		case "NAME":
