@@ -359,17 +359,11 @@ func (s *Schema) addAttributeType(desc string) string {
 
 	// Duplicates.
 	if old := s.atByKey[oid]; old != nil {
-		if old.Def == at.Def {
-			return fmt.Sprintf("Duplicate attributeType: %q", oid)
-		}
-		return fmt.Sprintf("Inconsistent duplicate attributeType: %q", oid)
+		return duplicate("attributeType", oid, old.Def, at.Def)
 	}
 	for _, n := range raw.names {
 		if old := s.AttributeType(n); old != nil {
-			if old.Def == at.Def {
-				return fmt.Sprintf("Duplicate attributeType: %q", n)
-			}
-			return fmt.Sprintf("Inconsistent duplicate attributeType: %q", n)
+			return duplicate("attributeType", n, old.Def, at.Def)
 		}
 	}
 
@@ -486,17 +480,11 @@ func (s *Schema) addObjectClass(desc string) string {
 	oc.Def = renderClass(raw, oid)
 
 	if old := s.ocByKey[oid]; old != nil {
-		if old.Def == oc.Def {
-			return fmt.Sprintf("Duplicate objectClass: %q", oid)
-		}
-		return fmt.Sprintf("Inconsistent duplicate objectClass: %q", oid)
+		return duplicate("objectClass", oid, old.Def, oc.Def)
 	}
 	for _, n := range raw.names {
 		if old := s.ObjectClass(n); old != nil {
-			if old.Def == oc.Def {
-				return fmt.Sprintf("Duplicate objectClass: %q", n)
-			}
-			return fmt.Sprintf("Inconsistent duplicate objectClass: %q", n)
+			return duplicate("objectClass", n, old.Def, oc.Def)
 		}
 	}
 
@@ -804,4 +792,13 @@ func writeExt(b *strings.Builder, ext []Extension) {
 		}
 		b.WriteString(" )")
 	}
+}
+
+// duplicate is slapd's refusal of a definition whose OID or name is taken:
+// by the same definition, or by another one.
+func duplicate(kind, key, oldDef, def string) string {
+	if oldDef == def {
+		return fmt.Sprintf("Duplicate %s: %q", kind, key)
+	}
+	return fmt.Sprintf("Inconsistent duplicate %s: %q", kind, key)
 }
